@@ -1,0 +1,96 @@
+"""Add-on without primary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from contracts import Claim, Finding
+from edits.base import Edit
+from edits.reference.model import CONTRACTOR_DEFINED_PRIMARY, AddOnPairing, ReferenceSet
+
+
+class AddonWithoutPrimary(Edit):
+    """An add-on code is billed without an eligible primary procedure on the same date of service.
+
+    Checks: each line whose code the NCCI add-on code table lists. The pairings in
+    force on the line's date of service give the eligible primaries: type 1 the
+    listed primaries, type 2 the contractor's list (policy option
+    `contractor_primaries`, add-on code -> primaries), type 3 both. The edit
+    fires when no line on the claim with the same date of service bills one of
+    them. Several add-on lines may share one primary. A type 2 add-on with no
+    configured primaries is not judged.
+
+    Why: an add-on code describes work done in addition to a primary procedure
+    and is payable only with it (same patient, same date of service, same
+    practitioner).
+
+    Fails: 64629 x1 on 2025-03-04 with no 64628 on the claim.
+
+    Passes: 64628 x1 and 64629 x2 on 2025-03-04; or 64636 with 64635 on the same date.
+
+    Source: CMS NCCI add-on code edits (NCCI Policy Manual, chapter I, section
+    R; the quarterly Add-on Code Edit Table with AOC edit types 1, 2, 3).
+    """
+
+    name = "addon-without-primary"
+    default_severity = "deny"
+
+    def __init__(self, severity: str | None = None, options: Mapping[str, object] | None = None) -> None:
+        super().__init__(severity, options)  # type: ignore[arg-type]
+        configured = self.options.get("contractor_primaries", {})
+        if not isinstance(configured, Mapping):
+            raise ValueError("addon-without-primary: contractor_primaries must be a table of add-on code -> list of primaries")
+        self.contractor_primaries: dict[str, frozenset[str]] = {
+            str(code): frozenset(map(str, primaries)) for code, primaries in configured.items()
+        }
+
+    def eligible_primaries(self, code: str, pairings: Sequence[AddOnPairing], day: dt.date) -> frozenset[str]:
+        primaries: set[str] = set()
+        contractor = False
+        for pairing in pairings:
+            if not pairing.in_force(day):
+                continue
+            if pairing.edit_type in (2, 3):
+                contractor = True
+            if pairing.primary != CONTRACTOR_DEFINED_PRIMARY:
+                primaries.add(pairing.primary)
+        if contractor:
+            primaries |= self.contractor_primaries.get(code, frozenset())
+        return frozenset(primaries)
+
+    def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
+        findings: list[Finding] = []
+        billed: dict[dt.date, set[str]] | None = None
+        refs = reference.references
+        only = refs[0] if len(refs) == 1 else None  # one period: no per-line date lookup
+        for line in claim.lines:
+            day = line.date_of_service
+            ref = only if only is not None else reference.for_date(day)
+            pairings = ref.addons.get(line.code)
+            if pairings is None:
+                continue
+            primaries = self.eligible_primaries(line.code, pairings, day)
+            if not primaries:
+                continue
+            if billed is None:
+                billed = {}
+                for other in claim.lines:
+                    billed.setdefault(other.date_of_service, set()).add(other.code)
+            if primaries.isdisjoint(billed[day]):
+                sought = tuple(sorted(primaries))
+                findings.append(
+                    Finding(
+                        edit=self.name,
+                        severity=self.severity,
+                        lines=(line.line_number,),
+                        code=line.code,
+                        message=(
+                            f"{line.code} is an add-on code and is paid only with its primary procedure on the same date of service; "
+                            f"none of {', '.join(sought)} is billed on {day.isoformat()}."
+                        ),
+                        reference_version=ref.version,
+                        primaries_sought=sought,
+                    )
+                )
+        return findings

@@ -1,0 +1,35 @@
+"""What every edit is: a named, documented, pure check over one claim."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from contracts import Claim, Finding, Severity
+from edits.reference.model import ReferenceSet
+
+DOC_SECTIONS = ("Checks:", "Why:", "Fails:", "Passes:", "Source:")
+"""Every edit's docstring has these sections, in this order; a test enforces it."""
+
+
+class Edit:
+    """Base class of edits. Subclasses set `name` and `default_severity` and implement `check`.
+
+    `name` reads as the problem found (`addon-without-primary`), is stable, and
+    is what policies, metrics and findings use. The summary is the docstring's
+    first line. `options` are the edit's own keys from the policy file.
+    """
+
+    name: ClassVar[str]
+    default_severity: ClassVar[Severity] = "deny"
+
+    def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
+        self.severity: Severity = severity or self.default_severity
+        self.options: Mapping[str, Any] = options or {}
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    def check(self, claim: Claim, reference: ReferenceSet) -> Iterable[Finding]:
+        raise NotImplementedError
