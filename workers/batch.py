@@ -1,0 +1,151 @@
+"""Turning a batch of stream entries into what the commit script writes: a result or a dead letter per entry.
+
+Pure CPU work, no I/O: decode each entry's `event` field, run the engine, encode the answer.
+Nothing here raises for bad input; every entry yields exactly one record.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Mapping, Sequence
+
+import msgspec
+from faststream.redis.parser import BinaryMessageFormatV1
+
+from contracts import ClaimEdited, DeadLetter, DeadLetterReason, InvalidEvent, decode_event, encode
+from edits import Engine
+from workers.deadletters import dead_letter
+
+EVENT_FIELD = b"event"
+FASTSTREAM_FIELD = b"__data__"  # what a FastStream publisher writes: its envelope, with the event as the body
+RESULT_KIND = "r"
+DEAD_LETTER_KIND = "d"
+MAX_DETAIL_CHARS = 300
+
+Fields = Mapping[bytes, bytes]
+Record = ClaimEdited | DeadLetter
+
+
+class PreparedBatch:
+    """The commit script's entries (`id, kind, body` each, flat, as text) and the record behind each entry.
+
+    Text, not bytes: the script receives them as one MessagePack array, and Redis's Lua `cmsgpack`
+    reads MessagePack str but not bin. The bodies are msgspec JSON, so always valid UTF-8.
+    """
+
+    __slots__ = ("args", "ids", "records", "source", "started")
+
+    def __init__(self, source: str) -> None:
+        self.source = source  # "read", "reclaim" or "pending": for the batch log line
+        self.started = time.perf_counter()
+        self.ids: list[bytes] = []
+        self.records: list[Record] = []
+        self.args: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, stream_id: bytes, record: Record, body: bytes) -> None:
+        self.ids.append(stream_id)
+        self.records.append(record)
+        self.args += (stream_id.decode(), RESULT_KIND if type(record) is ClaimEdited else DEAD_LETTER_KIND, body.decode())
+
+
+def _fields_payload(fields: Fields | None) -> bytes:
+    """A JSON object of the entry's fields, for a dead letter when there is no `event` field to keep."""
+    if not fields:
+        return b"{}"
+    shown: dict[str, str] = {}
+    for key, value in fields.items():
+        name = key.decode("utf-8", "replace")
+        try:
+            shown[name] = value.decode("utf-8")
+        except UnicodeDecodeError:
+            shown[name] = "base64:" + base64.b64encode(value).decode("ascii")
+    return msgspec.json.encode(shown)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 3] + "..."
+
+
+def event_payload(fields: Fields | None) -> bytes | None:
+    """The raw event bytes of an entry: field `event`, or the body of a FastStream envelope; None if neither."""
+    if fields is None:
+        return None
+    raw = fields.get(EVENT_FIELD)
+    if raw is not None:
+        return raw
+    wrapped = fields.get(FASTSTREAM_FIELD)
+    if wrapped is not None:
+        body, _headers = BinaryMessageFormatV1.parse(wrapped)
+        return body
+    return None
+
+
+class BatchPreparer:
+    """Bound once to an engine and the stream settings; `prepare` is called per batch."""
+
+    def __init__(self, engine: Engine, *, stream: str, consumer: str, max_event_bytes: int) -> None:
+        self.engine = engine
+        self.stream = stream
+        self.consumer = consumer
+        self.max_event_bytes = max_event_bytes
+
+    def dead(
+        self,
+        stream_id: bytes,
+        reason: DeadLetterReason,
+        detail: str,
+        payload: bytes,
+        delivery_count: int,
+        event_id: str | None = None,
+    ) -> DeadLetter:
+        return dead_letter(
+            stream=self.stream,
+            stream_id=stream_id.decode(),
+            reason=reason,
+            detail=detail,
+            payload=payload,
+            delivery_count=delivery_count,
+            consumer=self.consumer,
+            max_payload_bytes=self.max_event_bytes,
+            event_id=event_id,
+        )
+
+    def prepare(
+        self,
+        ids: Sequence[bytes],
+        entries: Sequence[Fields | None],
+        *,
+        source: str = "read",
+        delivery_counts: Mapping[bytes, int] | None = None,
+        max_deliveries: int | None = None,
+    ) -> PreparedBatch:
+        """One record per entry. With `delivery_counts`, entries delivered more than `max_deliveries` times are dead-lettered."""
+        batch = PreparedBatch(source)
+        edit = self.engine.edit
+        max_bytes = self.max_event_bytes
+        for stream_id, fields in zip(ids, entries, strict=True):
+            count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
+            raw = event_payload(fields)
+            if raw is None:
+                names = ", ".join(sorted(k.decode("utf-8", "replace") for k in fields)) if fields else "none: entry deleted"
+                record: Record = self.dead(stream_id, "missing-event-field", _short(f"entry has no `event` field (fields: {names})"),
+                                           _fields_payload(fields), count)
+            elif max_deliveries is not None and count > max_deliveries:
+                record = self.dead(stream_id, "max-deliveries", f"delivered {count} times, limit is {max_deliveries}", raw, count)
+            else:
+                try:
+                    event = decode_event(raw, max_bytes)
+                except InvalidEvent as invalid:
+                    record = self.dead(stream_id, invalid.reason, invalid.detail, raw, count)
+                else:
+                    try:
+                        record = edit(event, source_stream_id=stream_id.decode())
+                    except Exception as error:  # an edit bug must not stop the stream: the entry is kept as a dead letter
+                        record = self.dead(stream_id, "engine-error", _short(f"{type(error).__name__}: {error}"), raw, count,
+                                           event_id=event.event_id)
+            batch.add(stream_id, record, encode(record))
+        return batch

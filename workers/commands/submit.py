@@ -1,0 +1,59 @@
+"""`claim-edit submit CLAIMS.jsonl`: publish claims (or claim.submitted events) to the input stream."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import redis
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from workers.producer import ClaimsFileError, encode_all, read_events, send
+from workers.settings import SettingsError, settings_from
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "submit",
+        help="publish claims from a JSONL file to the input stream",
+        description="Publish each line of a JSONL file to the input stream, field `event`. A line is a claim.submitted event "
+        "(sent as is) or a bare claim (wrapped in an event with a fresh event_id). Every line is validated first: "
+        "a bad line sends nothing.",
+    )
+    parser.add_argument("claims", type=Path, help="JSONL file of claims or claim.submitted events ('-' reads stdin)")
+    parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (env CLAIMEDIT_REDIS_URL or REDIS_URL)")
+    parser.add_argument("--stream", help="input stream [default claims.submitted, env CLAIMEDIT_STREAM]")
+    parser.add_argument("--repeat", type=int, default=1, help="send the file this many times (fresh event ids each time)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    try:
+        settings = settings_from(args)
+        batches = []
+        for _ in range(max(1, args.repeat)):
+            lines = sys.stdin.buffer if str(args.claims) == "-" else None
+            if lines is None and not args.claims.is_file():
+                raise ClaimsFileError(f"{args.claims}: no such file")
+            batches.extend(read_events(args.claims, lines))
+    except (ClaimsFileError, SettingsError) as error:
+        console.print(f"[red]claim-edit submit:[/] {error}")
+        return 2
+    payloads = encode_all(batches)
+    client = redis.Redis.from_url(settings.redis_url)
+    try:
+        with Progress(TextColumn("submitting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                      transient=not console.is_terminal) as progress:
+            task = progress.add_task("submit", total=len(payloads))
+            ids = send(client, settings.stream, payloads, progress=lambda n: progress.advance(task, n))
+    except redis.RedisError as error:
+        console.print(f"[red]claim-edit submit:[/] cannot write to {settings.stream}: {error}")
+        return 1
+    finally:
+        client.close()
+    span = f" ({ids[0]} .. {ids[-1]})" if ids else ""
+    console.print(f"submitted {len(ids)} events to {settings.stream}{span}")
+    return 0

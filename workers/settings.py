@@ -1,0 +1,152 @@
+"""Worker settings: one object, units in the names, from flags, then `CLAIMEDIT_*` env vars, then defaults.
+
+Each setting `name` has the flag `--name-with-dashes` and the env var `CLAIMEDIT_NAME`;
+the Redis URL also honours plain `REDIS_URL` (after `CLAIMEDIT_REDIS_URL`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import socket
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from contracts import DEFAULT_MAX_EVENT_BYTES
+
+
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; the message names the flag and the env var."""
+
+
+def default_consumer() -> str:
+    """Unique per process: two workers on one host must never share a consumer name."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    redis_url: str = "redis://localhost:6379"
+    stream: str = "claims.submitted"
+    group: str = "claim-edit"
+    consumer: str = dataclasses.field(default_factory=default_consumer)
+    result_stream: str = "claims.edited"
+    deadletter_stream: str = "claims.deadletter"
+    batch_size: int = 500
+    block_ms: int = 1000
+    claim_idle_ms: int = 30_000
+    max_deliveries: int = 5
+    result_maxlen: int = 1_000_000
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    http_port: int = 9464
+    http_host: str = "0.0.0.0"  # noqa: S104 - the metrics port must be reachable by Prometheus in a container
+    shutdown_grace_s: float = 10.0
+    stats_interval_s: float = 5.0
+    reference: tuple[Path, ...] = ()
+    policy: Path | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "block_ms", "claim_idle_ms", "max_deliveries", "result_maxlen", "max_event_bytes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{_describe(name)} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.http_port <= 65535:
+            raise SettingsError(f"{_describe('http_port')} must be 0-65535 (0 picks a free port), got {self.http_port}")
+        if self.shutdown_grace_s <= 0 or self.stats_interval_s <= 0:
+            raise SettingsError(f"{_describe('shutdown_grace_s')} and {_describe('stats_interval_s')} must be positive")
+        for name in ("stream", "group", "consumer", "result_stream", "deadletter_stream"):
+            if not getattr(self, name):
+                raise SettingsError(f"{_describe(name)} must not be empty")
+
+    def streams_are_distinct(self) -> bool:
+        return len({self.stream, self.result_stream, self.deadletter_stream}) == 3
+
+
+def _describe(name: str) -> str:
+    return f"--{name.replace('_', '-')} (env {env_name(name)})"
+
+
+def env_name(name: str) -> str:
+    return f"CLAIMEDIT_{name.upper()}"
+
+
+_HELP: dict[str, str] = {
+    "redis_url": "Redis URL (env CLAIMEDIT_REDIS_URL or REDIS_URL)",
+    "stream": "input stream of claim.submitted events",
+    "group": "consumer group (created at the start of the stream if missing)",
+    "consumer": "consumer name, unique per process",
+    "result_stream": "output stream of claim.edited results (field `result`)",
+    "deadletter_stream": "dead-letter stream (field `dead_letter`)",
+    "batch_size": "entries read per XREADGROUP (COUNT)",
+    "block_ms": "XREADGROUP BLOCK, milliseconds",
+    "claim_idle_ms": "reclaim entries pending longer than this, milliseconds",
+    "max_deliveries": "dead-letter an entry delivered more than this many times",
+    "result_maxlen": "approximate MAXLEN of the result and dead-letter streams",
+    "max_event_bytes": "largest accepted event payload, bytes",
+    "http_port": "port for /metrics, /healthz, /readyz (0 picks a free one)",
+    "http_host": "address the HTTP port binds",
+    "shutdown_grace_s": "seconds allowed to finish the batch in hand after SIGTERM",
+    "stats_interval_s": "seconds between samples of consumer lag and pending entries",
+}
+
+_FIELDS = {field.name: field for field in dataclasses.fields(Settings)}
+_SCALARS = tuple(name for name in _HELP)
+
+
+def _parser_for(field: dataclasses.Field[Any]) -> Callable[[str], Any]:
+    kind = field.type
+    if kind in ("int", int):
+        return int
+    if kind in ("float", float):
+        return float
+    return str
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags for every scalar setting; their argparse default is None so env and defaults can apply."""
+    group = parser.add_argument_group("worker settings (flag > env CLAIMEDIT_* > default)")
+    for name in _SCALARS:
+        field = _FIELDS[name]
+        default = "<hostname>-<pid>" if name == "consumer" else field.default
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=_parser_for(field),
+            default=None,
+            metavar=name.split("_")[-1].upper(),
+            help=f"{_HELP[name]} [default {default}]",
+        )
+
+
+def _from_env(name: str, env: Mapping[str, str]) -> str | None:
+    value = env.get(env_name(name))
+    if value is None and name == "redis_url":
+        value = env.get("REDIS_URL")
+    return value or None
+
+
+def settings_from(args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Resolve every setting: keyword override, then flag, then env var, then the default."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for name in _SCALARS:
+        given = getattr(args, name, None) if args is not None else None
+        if given is not None:
+            values[name] = given
+            continue
+        text = _from_env(name, env)
+        if text is not None:
+            try:
+                values[name] = _parser_for(_FIELDS[name])(text)
+            except ValueError:
+                raise SettingsError(f"{env_name(name)}={text!r} is not a valid {_FIELDS[name].type}") from None
+    if args is not None:
+        reference = getattr(args, "reference", None)
+        if reference:
+            values["reference"] = tuple(Path(p) for p in reference)
+        policy = getattr(args, "policy", None)
+        if policy is not None:
+            values["policy"] = Path(policy)
+    values.update(overrides)
+    return Settings(**values)
