@@ -1,0 +1,264 @@
+"""`claim-edit replay`: what would a candidate rule set or reference quarter change on recorded traffic?
+
+    events  (--events FILE | --stream NAME [--start] [--end])  -> candidate engine (the usual reference flags)
+    before  (--baseline FILE | --baseline-stream NAME)          recorded results, matched by event_id, then claim_id
+         or (--against [--against-reference ...])               a second engine, no recording needed
+    or      --candidate-stream NAME                             results a shadow worker recorded, no engine here
+
+Exit 0 when nothing (that --fail-on counts) changed, 1 when something did, 2 on an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any, Literal, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+
+from contracts import ClaimSubmitted, decode_event
+from edits import Engine
+from workers.reference_args import UsageError, add_reference_arguments, engine_from_args
+from workers.replay.baseline import Baseline, FileBaseline, StreamBaseline
+from workers.replay.diff import FAIL_ON
+from workers.replay.progress import ProgressBar
+from workers.replay.report import FORMATS, RENDERERS
+from workers.replay.runner import Republisher, Side, Tally, replay_events, replay_results
+from workers.replay.sources import (
+    DEFAULT_PAGE,
+    RESULT_FIELD,
+    FileLines,
+    check_range,
+    decode_line,
+    parse_bound,
+    stream_entries,
+    stream_events,
+)
+
+PROG = "claim-edit replay"
+AGAINST_FLAGS = ("reference", "pfs", "mue", "aoc", "effective", "policy")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "replay",
+        help="diff a candidate rule set or reference quarter against recorded results",
+        description="Replay recorded claim.submitted events through the edits with a candidate reference/policy and report "
+        "which claims' findings change against recorded results (or against a second reference set). "
+        "Exit 0: nothing changed; 1: something changed; 2: error.",
+    )
+    source = parser.add_argument_group("events to replay (one of)")
+    source.add_argument("--events", type=Path, metavar="FILE", help="JSONL of bare claims or claim.submitted events")
+    source.add_argument("--stream", metavar="NAME", help="input stream (field `event`), read with XRANGE; nothing is acked or changed")
+    source.add_argument(
+        "--candidate-stream", metavar="NAME",
+        help="instead of running the edits here, take the candidate results a shadow worker wrote to this result stream",
+    )
+    source.add_argument("--start", metavar="ID|TIME", help="first stream id, or ISO 8601 time (inclusive; no offset = UTC)")
+    source.add_argument("--end", metavar="ID|TIME", help="last stream id (inclusive), or ISO 8601 time (exclusive; no offset = UTC)")
+    source.add_argument("--page", type=int, default=DEFAULT_PAGE, metavar="N", help=f"entries per XRANGE call [default {DEFAULT_PAGE}]")
+
+    before = parser.add_argument_group("what to compare with (one of)")
+    before.add_argument("--baseline", type=Path, metavar="FILE",
+                        help="JSONL of claim.edited results, or the output of `claim-edit check --format json`")
+    before.add_argument("--baseline-stream", metavar="NAME", help="recorded result stream (field `result`), e.g. claims.edited")
+    before.add_argument(
+        "--against", action="store_true",
+        help="compare with a second engine instead of recorded results: the --against-* flags (bundled snapshot and "
+        "default policy when none is given) are the 'before' side, the usual flags the 'after' side",
+    )
+    before.add_argument("--against-reference", action="append", type=Path, metavar="SNAPSHOT", help="'before' snapshot (repeatable)")
+    before.add_argument("--against-pfs", type=Path, metavar="FILE", help="'before' PPRRVU file")
+    before.add_argument("--against-mue", type=Path, metavar="FILE", help="'before' MUE table")
+    before.add_argument("--against-aoc", type=Path, metavar="FILE", help="'before' add-on code table")
+    before.add_argument("--against-effective", metavar="FROM:TO", help="period of the --against-pfs/-mue/-aoc files")
+    before.add_argument("--against-policy", type=Path, metavar="FILE", help="'before' policy TOML")
+
+    report = parser.add_argument_group("report")
+    report.add_argument("--format", choices=FORMATS, default="table", help="table (default), json, junit or markdown")
+    report.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here instead of standard output")
+    report.add_argument("--show", type=int, metavar="N", help="table/markdown: list at most N changed claims (json and junit list all)")
+    report.add_argument("--fail-on", choices=FAIL_ON, default="any",
+                        help="what makes the exit status 1: claims with added findings, removed findings, or any change [default any]")
+
+    redis_group = parser.add_argument_group("Redis")
+    redis_group.add_argument("--republish", metavar="STREAM",
+                             help="also XADD every readable replayed event to this sandbox stream (field `event`)")
+    redis_group.add_argument(
+        "--redis-url",
+        default=os.environ.get("CLAIMEDIT_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://localhost:6379",
+        help="Redis URL for --stream, --baseline-stream, --candidate-stream, --republish [env CLAIMEDIT_REDIS_URL or REDIS_URL]",
+    )
+    add_reference_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return 2
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may be printed: a password in it is masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _against_wanted(args: argparse.Namespace) -> bool:
+    return bool(args.against) or any(getattr(args, f"against_{name}") for name in AGAINST_FLAGS)
+
+
+def _against_engine(args: argparse.Namespace) -> Engine:
+    """The 'before' engine, resolved by the shared reference flags' own code from the --against-* values."""
+    side = argparse.Namespace(**{name: getattr(args, f"against_{name}") for name in AGAINST_FLAGS})
+    try:
+        return engine_from_args(side)
+    except ValueError as error:
+        raise UsageError(f"--against side: {error}") from None
+
+
+def _check_choices(args: argparse.Namespace) -> None:
+    given = (("--events", args.events), ("--stream", args.stream), ("--candidate-stream", args.candidate_stream))
+    sources = [flag for flag, value in given if value]
+    if len(sources) != 1:
+        got = f" (got {', '.join(sources)})" if sources else ""
+        raise UsageError(f"give exactly one of --events FILE, --stream NAME or --candidate-stream NAME{got}")
+    befores = [flag for flag, value in (("--baseline", args.baseline), ("--baseline-stream", args.baseline_stream),
+                                        ("--against", _against_wanted(args))) if value]
+    if len(befores) > 1:
+        raise UsageError(f"give one of --baseline, --baseline-stream or --against (got {', '.join(befores)})")
+    if not befores and not args.republish:
+        raise UsageError("nothing to compare with: give --baseline FILE, --baseline-stream NAME or --against (or only --republish)")
+    if args.candidate_stream and (not befores or befores[0] == "--against"):
+        raise UsageError("--candidate-stream compares recorded results: give --baseline or --baseline-stream")
+    if args.candidate_stream and args.republish:
+        raise UsageError("--republish needs events (--events or --stream), not a result stream")
+    if args.events and (args.start or args.end):
+        raise UsageError("--start/--end select a stream range; with --events FILE, cut the file instead")
+    if args.page < 1:
+        raise UsageError(f"--page must be at least 1, got {args.page}")
+    if args.show is not None and args.show < 0:
+        raise UsageError(f"--show must not be negative, got {args.show}")
+    if args.republish and args.republish in (args.stream, args.baseline_stream):
+        raise UsageError(f"--republish {args.republish!r} is a stream this replay reads: use a separate sandbox stream")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        _check_choices(args)
+        start = parse_bound(args.start, end=False) if args.start else "-"
+        end = parse_bound(args.end, end=True) if args.end else "+"
+        check_range(start, end)
+        candidate = engine_from_args(args) if not args.candidate_stream else None
+        against = _against_engine(args) if _against_wanted(args) else None
+    except ValueError as error:
+        return _fail(str(error))
+    try:
+        with ExitStack() as stack:
+            return _replay(args, stack, start, end, candidate, against)
+    except ValueError as error:  # BaselineError, bad input the flags checks could not see
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"{error.filename or ''}: {error.strerror or error}")
+    except redis.RedisError as error:
+        return _fail(f"Redis at {_without_password(args.redis_url)}: {error}")
+    except KeyboardInterrupt:  # not 1, which would read as "something changed"
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+class _Source(NamedTuple):
+    entries: Iterable[tuple[int | str, bytes | None]]
+    kind: Literal["line", "entry"]
+    described: str
+    measure: Callable[[int], tuple[int, int | None]]
+    decode: Callable[[bytes], ClaimSubmitted]
+
+
+def _open_source(args: argparse.Namespace, client: redis.Redis | None, start: str, end: str) -> _Source:
+    if args.events:
+        lines = FileLines(args.events)
+        return _Source(lines, "line", str(args.events), lambda count: (lines.done, lines.size), decode_line)
+    assert client is not None
+    name = args.stream or args.candidate_stream
+    if not client.exists(name):
+        raise ValueError(f"stream {name!r} does not exist at {_without_password(args.redis_url)}")
+    ranged = (start, end) != ("-", "+")
+    total = None if ranged else int(client.xlen(name))
+    described = f"stream {name}" + (f" [{start} .. {end}]" if ranged else "")
+    entries = (
+        _results(stream_entries(client, name, start, end, args.page))
+        if args.candidate_stream
+        else stream_events(client, name, start, end, args.page)
+    )
+    # The worker reads streams with decode_event: a bare claim there is a dead letter, so it is unreadable here too.
+    return _Source(entries, "entry", described, lambda count: (count, total), decode_event)
+
+
+def _open_baseline(args: argparse.Namespace, client: redis.Redis | None, start: str) -> Baseline | None:
+    if args.baseline:
+        return FileBaseline(args.baseline)
+    if args.baseline_stream:
+        assert client is not None
+        # A result is always written after its event, so results of events from `start` on are from `start` on too.
+        return StreamBaseline(client, args.baseline_stream, start=start if args.stream else "-", page=args.page)
+    return None
+
+
+def _sides(args: argparse.Namespace, described: str, candidate: Engine | None, against: Engine | None,
+           baseline: Baseline | None) -> tuple[Side, Side]:
+    if candidate is None:
+        after = Side(description=f"recorded results in stream {args.candidate_stream}")
+    else:
+        after = Side(description=f"candidate, events from {described}", reference_version=candidate.reference_version,
+                     ruleset_version=candidate.ruleset_version)
+    if against is not None:
+        before = Side(description="--against engine", reference_version=against.reference_version, ruleset_version=against.ruleset_version)
+    elif baseline is not None:
+        before = Side(description=f"recorded results in {baseline.description} ({baseline.results():,} results)")
+    else:
+        before = Side(description="none (republish only)")
+    return before, after
+
+
+def _replay(args: argparse.Namespace, stack: ExitStack, start: str, end: str, candidate: Engine | None, against: Engine | None) -> int:
+    client: redis.Redis | None = None
+    if args.stream or args.candidate_stream or args.baseline_stream or args.republish:
+        client = stack.enter_context(redis.Redis.from_url(args.redis_url))
+        client.ping()
+    baseline = _open_baseline(args, client, start)
+    if baseline is not None:
+        stack.callback(baseline.close)
+    source = _open_source(args, client, start, end)
+    tally = Tally(source.kind, args.fail_on)
+    stack.callback(tally.spool.close)
+    republisher = Republisher(client, args.republish) if args.republish and client is not None else None
+    with ProgressBar(f"replaying {source.described}", source.measure) as bar:
+        if candidate is None:
+            assert baseline is not None
+            replay_results(source.entries, tally, baseline, progress=bar.update)
+        else:
+            replay_events(source.entries, source.decode, tally, candidate, baseline, against, republisher, progress=bar.update)
+    before, after = _sides(args, source.described, candidate, against, baseline)
+    summary = tally.summary(before, after, baseline, republisher)
+    out: IO[str] = stack.enter_context(args.output.open("w", encoding="utf-8")) if args.output else sys.stdout
+    RENDERERS[args.format](summary, tally.spool, out, args.show)
+    out.flush()
+    if summary.totals.unreadable:
+        first = summary.unreadable[0]
+        print(f"{PROG}: {summary.totals.unreadable:,} unreadable (first: {first.where}: {first.reason})", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def _results(entries: Iterator[tuple[bytes, dict[bytes, bytes]]]) -> Iterator[tuple[int | str, bytes | None]]:
+    for entry_id, fields in entries:
+        yield entry_id.decode(), fields.get(RESULT_FIELD)
