@@ -1,0 +1,122 @@
+"""Synthetic claim events with a realistic code mix, deterministic for a given seed.
+
+Mostly clean claims of everyday codes (office visits, labs, injections, therapy),
+plus the procedure families the edits are about: 64628/64629 (basivertebral
+nerve ablation), 64635/64636 (facet nerve ablation), 64490-64495 (facet joint
+injections). About one claim in twelve has a problem the edits catch: an add-on
+without its primary, modifier 51 or a wrong 50 on an add-on, or units over the MUE.
+No real patient data: ids are random tokens, NPIs a fixed test number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+
+from contracts import Claim, ClaimSubmitted, ServiceLine, encode
+
+# Everyday codes, each with the modifiers it is sometimes billed with. A claim bills each at most
+# once (repeats are billed as units), so 50-line claims need 50 distinct codes.
+_PLAIN = (
+    "99202", "99203", "99204", "99205", "99212", "99215", "99232", "99233", "99238", "99283", "99284", "99285",
+    "36415", "80053", "80061", "85025", "85610", "83036", "82947", "82565", "84443", "81002", "81003", "87086",
+    "87880", "93000", "93005", "93010", "94010", "94640", "90471", "90686", "90715", "90732", "96372", "97112",
+    "97116", "97161", "97162", "97035", "76700", "76856", "72100", "72148", "70450", "74177", "73610", "73721",
+    "20550", "20552", "17000", "17110", "12001", "10060", "69210", "92004", "92014", "99406", "11721", "J1100",
+    "J3301", "G0439", "G0008", "A4550", "77003",
+)
+CLEAN_CODES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("99213", ((), ("25",))),
+    ("99214", ((), ("25",))),
+    ("71046", ((), ("26",))),
+    ("73030", (("RT",), ("LT",))),
+    ("20610", (("RT",), ("LT",), ("50",))),
+    ("97110", ((), ("GP",))),
+    ("97140", (("GP",), ("59", "GP"))),
+    ("97530", (("GP",),)),
+    ("64483", ((), ("RT",))),
+    *((code, ((),)) for code in _PLAIN),
+)
+
+# (code, modifiers, units) lines of the procedure families, clean.
+FAMILIES: tuple[tuple[tuple[str, tuple[str, ...], int], ...], ...] = (
+    (("64628", (), 1), ("64629", (), 1)),
+    (("64628", (), 1), ("64629", (), 2)),
+    (("64635", ("50",), 1), ("64636", ("50",), 1)),
+    (("64635", (), 1), ("64636", (), 2)),
+    (("64490", ("50",), 1), ("64491", ("50",), 1), ("64492", ("50",), 1)),
+    (("64493", ("RT",), 1), ("64494", ("RT",), 1), ("64495", ("RT",), 1)),
+    (("64493", (), 1), ("64494", ("50",), 1)),
+)
+
+# The same families with one thing wrong each.
+PROBLEMS: tuple[tuple[tuple[str, tuple[str, ...], int], ...], ...] = (
+    (("64629", (), 1),),  # add-on without primary
+    (("64636", ("RT",), 1), ("64636", ("LT",), 1)),  # two add-ons, no primary
+    (("64628", (), 1), ("64629", ("51",), 1)),  # 51 on an add-on
+    (("64628", (), 1), ("64629", ("50",), 1)),  # 50 on an add-on priced without bilateral
+    (("64628", (), 1), ("64629", (), 3)),  # MUE 2 exceeded
+    (("64628", (), 1), ("64629", (), 2), ("64629", ("59",), 1)),  # MUE summed over lines
+    (("64491", (), 1),),  # add-on without 64490
+    (("64493", (), 1), ("64495", ("51",), 1)),  # 51 on an add-on
+)
+
+# Share of claims by kind; the rest are clean everyday claims.
+FAMILY_SHARE = 0.22
+PROBLEM_SHARE = 0.08
+
+BASE_DATE = dt.date(2025, 10, 6)
+TEST_NPI = "1234567893"
+
+
+class ClaimMaker:
+    """`claim(n_lines)` / `event(n_lines)` / `events(count, n_lines)`; the same seed gives the same claims."""
+
+    def __init__(self, seed: int = 20251006) -> None:
+        self.rng = random.Random(seed)
+        self.serial = 0
+
+    def _lines(self, n_lines: int) -> list[tuple[str, tuple[str, ...], int]]:
+        roll = self.rng.random()
+        lines: list[tuple[str, tuple[str, ...], int]] = []
+        if roll < PROBLEM_SHARE:
+            lines.extend(self.rng.choice(PROBLEMS))
+        elif roll < PROBLEM_SHARE + FAMILY_SHARE:
+            lines.extend(self.rng.choice(FAMILIES))
+        billed = {code for code, _, _ in lines}
+        fill = [entry for entry in CLEAN_CODES if entry[0] not in billed]
+        for code, modifier_choices in self.rng.sample(fill, max(0, n_lines - len(lines))):
+            lines.append((code, self.rng.choice(modifier_choices), 1))
+        return lines[:n_lines]
+
+    def claim(self, n_lines: int = 5) -> Claim:
+        if not 1 <= n_lines <= 50:
+            raise ValueError(f"n_lines must be 1-50, got {n_lines}")
+        self.serial += 1
+        day = BASE_DATE + dt.timedelta(days=self.serial % 60)
+        return Claim(
+            claim_id=f"BENCH-{self.serial:09d}",
+            patient_id=f"P-{self.rng.getrandbits(40):010x}",
+            billing_provider_npi=TEST_NPI,
+            lines=tuple(
+                ServiceLine(line_number=number, code=code, modifiers=modifiers, units=units, date_of_service=day, charge=125.0)
+                for number, (code, modifiers, units) in enumerate(self._lines(n_lines), start=1)
+            ),
+        )
+
+    def event(self, n_lines: int = 5, occurred_at: dt.datetime | None = None) -> ClaimSubmitted:
+        claim = self.claim(n_lines)
+        return ClaimSubmitted(
+            event_id=f"E-{claim.claim_id}",
+            occurred_at=occurred_at or dt.datetime.now(dt.UTC),
+            claim=claim,
+        )
+
+    def events(self, count: int, n_lines: int = 5) -> Iterator[ClaimSubmitted]:
+        for _ in range(count):
+            yield self.event(n_lines)
+
+    def payloads(self, count: int, n_lines: int = 5) -> list[bytes]:
+        """Encoded `claim.submitted` events, as the claims platform writes them to the stream's `event` field."""
+        return [encode(event) for event in self.events(count, n_lines)]

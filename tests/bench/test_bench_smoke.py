@@ -1,0 +1,99 @@
+"""A smoke run of `python -m bench`: a few hundred claims, every section present, figures sane. Nothing is timed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SECTIONS = {"machine", "engine", "memory", "throughput", "latency", "ratios", "targets", "capacity"}
+TARGET_NAMES = 8
+
+
+@pytest.fixture(scope="module")
+def report(redis_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench") / "smoke.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--claims", "300", "--naive-claims", "100", "--latency-seconds", "0.5",
+         "--redis-url", redis_server_url, "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=110, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, f"bench failed:\n{done.stderr[-3000:]}"
+    assert "targets" in done.stdout, done.stdout[-2000:]
+    assert "claims/s" in done.stdout, done.stdout[-2000:]
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_every_section_is_there(report: dict[str, Any]) -> None:
+    assert set(report) >= SECTIONS
+    assert report["machine"]["cores"] >= 1
+    assert report["machine"]["redis"].split()[0] in {"redis", "valkey"}
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_every_claim_got_exactly_one_result_in_each_run(report: dict[str, Any]) -> None:
+    for name, run in report["throughput"].items():
+        if not isinstance(run, dict):
+            continue
+        assert run["results"] + run["dead_letters"] == run["claims"], name
+        assert run["dead_letters"] == 0, name
+        assert run["pending_after"] == 0, name
+        assert run["exit_codes"] == [0] * run["processes"], name
+    assert report["throughput"]["two_workers"]["processes"] == 2
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_figures_are_positive_and_consistent(report: dict[str, Any]) -> None:
+    t = report["throughput"]
+    for name in ("naive", "worker", "two_workers"):
+        assert t[name]["claims_per_s"] > 0, name
+        assert t[name]["process_cpu_us_per_claim"] > 0, name
+        assert t[name]["redis"]["cpu_us_per_claim"] > 0, name
+        assert all(mem["peak_rss_mb"] > 10 for mem in t[name]["memory_mb"]), name
+        assert t[name]["cores_busy"]["processes_under_test"] > 0, name
+        assert t[name]["cores_busy"]["other"] >= 0, name
+    assert report["ratios"]["worker_over_naive"] == pytest.approx(t["worker"]["claims_per_s"] / t["naive"]["claims_per_s"])
+    for ref in report["engine"]["references"].values():
+        assert [int(n) for n in ref["by_lines"]] == [1, 5, 20, 50]
+        assert all(point["claims_per_s"] > 0 for point in ref["by_lines"].values())
+    assert report["engine"]["references"]["full"]["tables"]["mue_codes"] >= 14_000
+    assert report["engine"]["references"]["full"]["tables"]["aoc_pairings"] >= 2_500
+    for snapshot in ("bundled_snapshot", "full_snapshot"):
+        assert report["memory"][snapshot]["load_s_first"] > 0
+        assert report["memory"][snapshot]["snapshot_bytes"] > 0
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_latency_runs_cover_every_rate(report: dict[str, Any]) -> None:
+    runs = report["latency"]["runs"]
+    assert [run["fraction_of_max"] for run in runs] == [0.25, 0.5, 0.75]
+    for run in runs:
+        assert run["results"] == run["sent"] > 0
+        for part in ("latency_ms", "event_to_edit_ms", "edit_to_result_ms"):
+            p = run[part]
+            assert p["p50"] <= p["p95"] <= p["p99"] <= p["max"], part
+        assert run["latency_ms"]["p50"] >= 0
+        assert run["event_to_edit_ms"]["p50"] > 0  # the edit happens after the event's due time
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_targets_and_capacity_are_derived_from_the_figures(report: dict[str, Any]) -> None:
+    assert len(report["targets"]) == TARGET_NAMES
+    for target in report["targets"]:
+        assert target["value"] > 0, target["target"]
+        assert target["met"] == (target["value"] <= target["limit"] if target["direction"] == "<=" else target["value"] >= target["limit"])
+    plans = report["capacity"]["plans"]
+    assert plans["month_end"]["worker_processes"] >= plans["sustained"]["worker_processes"] >= 1
+    assert plans["month_end"]["redis_shards"] >= 1
