@@ -29,6 +29,7 @@ from faststream.redis import RedisBroker, StreamSub
 from redis.exceptions import RedisError, ResponseError
 
 from edits import Engine
+from workers import connection
 from workers.batch import BatchPreparer
 from workers.commit import RETRYABLE, Committer, backoff_delays
 from workers.health import Health, HttpServer
@@ -91,8 +92,8 @@ class Worker:
         faststream_log = logging.getLogger("claimedit.faststream")
         faststream_log.setLevel(logging.WARNING)  # its info lines are per-task chatter; its errors still show
         faststream_log.filters[:] = [_ReadErrorCounter(self.metrics, self.health)]
-        broker = RedisBroker(
-            s.redis_url,
+        broker = connection.broker(
+            s,
             apply_types=False,  # the handler takes the raw batch: no dependency injection or validation per call
             graceful_timeout=s.shutdown_grace_s,
             logger=faststream_log,
@@ -194,7 +195,7 @@ class Worker:
                       error=str(error))
             return 2
         self.http_port = http.port
-        client = aioredis.Redis.from_url(s.redis_url, socket_connect_timeout=5, socket_keepalive=True)
+        client = connection.async_client(s, socket_connect_timeout=5, socket_keepalive=True)
         broker, subscriber, committer, reclaimer = self._build(client)
         tasks: list[asyncio.Task[None]] = []
         # The reference data and the modules live as long as the process: freezing them out of the collector's

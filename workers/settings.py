@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from contracts import DEFAULT_MAX_EVENT_BYTES
 
@@ -46,6 +47,14 @@ class Settings:
     stats_interval_s: float = 5.0
     reference: tuple[Path, ...] = ()
     policy: Path | None = None
+    # TLS (used with a rediss:// URL) and credentials; see docs/security.md. The password is never a flag
+    # (it would show in `ps`) and never in repr, so a logged Settings cannot leak it.
+    redis_ca_file: str | None = None
+    redis_cert_file: str | None = None
+    redis_key_file: str | None = None
+    redis_username: str | None = None
+    redis_password_file: str | None = None
+    redis_password: str | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "block_ms", "claim_idle_ms", "max_deliveries", "result_maxlen", "max_event_bytes"):
@@ -58,6 +67,31 @@ class Settings:
         for name in ("stream", "group", "consumer", "result_stream", "deadletter_stream"):
             if not getattr(self, name):
                 raise SettingsError(f"{_describe(name)} must not be empty")
+        self._check_redis_security()
+
+    def _check_redis_security(self) -> None:
+        tls_files = ("redis_ca_file", "redis_cert_file", "redis_key_file")
+        for name in (*tls_files, "redis_password_file"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                raise SettingsError(f"{_describe(name)}: no such file {path!r}")
+        if any(getattr(self, name) for name in tls_files) and not self.redis_url.startswith("rediss://"):
+            # Certificates given with a plain redis:// URL would silently send everything in clear text.
+            raise SettingsError(f"TLS files are set but {_describe('redis_url')} is not a rediss:// URL")
+        if (self.redis_cert_file is None) != (self.redis_key_file is None):
+            raise SettingsError(f"{_describe('redis_cert_file')} and {_describe('redis_key_file')} go together (mutual TLS)")
+        if self.redis_password is not None and self.redis_password_file is not None:
+            raise SettingsError(f"give the password once: {env_name('redis_password')} or {_describe('redis_password_file')}")
+        # redis-py lets the URL's user info win over keyword options: two sources would silently use the URL's.
+        try:
+            url = urlsplit(self.redis_url)
+            url_user, url_password = url.username, url.password
+        except ValueError:
+            raise SettingsError(f"{_describe('redis_url')} is not a valid URL") from None
+        if url_password and (self.redis_password is not None or self.redis_password_file is not None):
+            raise SettingsError(f"the password is in {_describe('redis_url')} and set separately: give it once")
+        if url_user and self.redis_username:
+            raise SettingsError(f"the user is in {_describe('redis_url')} and in {_describe('redis_username')}: give it once")
 
     def streams_are_distinct(self) -> bool:
         return len({self.stream, self.result_stream, self.deadletter_stream}) == 3
@@ -88,6 +122,11 @@ _HELP: dict[str, str] = {
     "http_host": "address the HTTP port binds",
     "shutdown_grace_s": "seconds allowed to finish the batch in hand after SIGTERM",
     "stats_interval_s": "seconds between samples of consumer lag and pending entries",
+    "redis_ca_file": "CA certificate(s), PEM, that must have signed the server's certificate (rediss:// URLs)",
+    "redis_cert_file": "client certificate, PEM, for mutual TLS (with --redis-key-file)",
+    "redis_key_file": "client private key, PEM, for mutual TLS",
+    "redis_username": "Redis ACL user (instead of a user in the URL)",
+    "redis_password_file": "file holding the Redis password, e.g. a mounted secret (or env CLAIMEDIT_REDIS_PASSWORD)",
 }
 
 _FIELDS = {field.name: field for field in dataclasses.fields(Settings)}
@@ -141,6 +180,9 @@ def settings_from(args: argparse.Namespace | None = None, env: Mapping[str, str]
                 values[name] = _parser_for(_FIELDS[name])(text)
             except ValueError:
                 raise SettingsError(f"{env_name(name)}={text!r} is not a valid {_FIELDS[name].type}") from None
+    password = env.get(env_name("redis_password"))  # env only: a flag would show in `ps`
+    if password:
+        values["redis_password"] = password
     if args is not None:
         reference = getattr(args, "reference", None)
         if reference:

@@ -1,0 +1,110 @@
+"""The one place Redis clients and the FastStream broker are built, so TLS and credentials apply to every command.
+
+- TLS: with a `rediss://` URL the server's certificate is verified (against `redis_ca_file`, else the system CAs,
+  hostname checked) and `redis_cert_file`/`redis_key_file` are presented for mutual TLS. redis-py gets them as its
+  `ssl_*` options, FastStream as an `ssl.SSLContext` built from the same files with the same rules.
+- Credentials: the user and password from the URL, or `redis_username` and the password from the environment
+  (`CLAIMEDIT_REDIS_PASSWORD`) or a file (`redis_password_file`, read at each build so a rotated secret is picked up).
+- `redacted_url` is what may be logged or printed of a URL: never its password.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+import redis.asyncio as aioredis
+from faststream.redis import RedisBroker
+from faststream.security import BaseSecurity
+
+from workers.settings import Settings, SettingsError
+
+REDACTED = "***"
+_SECRET_QUERY_KEYS = frozenset({"password", "ssl_password"})
+
+
+def redacted_url(url: str) -> str:
+    """`url` with its password (in the user info or a `password=` query argument) replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            user, has_password, _ = userinfo.partition(":")
+            netloc = f"{user}:{REDACTED}@{host}" if has_password else f"{user}@{host}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode([(key, REDACTED if key.lower() in _SECRET_QUERY_KEYS else value) for key, value in pairs], safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "<unparseable Redis URL>"
+
+
+def uses_tls(settings: Settings) -> bool:
+    return settings.redis_url.startswith("rediss://")
+
+
+def tls_options(settings: Settings) -> dict[str, Any]:
+    """redis-py's `ssl_*` keyword options for a `rediss://` URL (empty for `redis://`)."""
+    if not uses_tls(settings):
+        return {}
+    options: dict[str, Any] = {"ssl_cert_reqs": "required", "ssl_check_hostname": True, "ssl_min_version": ssl.TLSVersion.TLSv1_2}
+    if settings.redis_ca_file:
+        options["ssl_ca_certs"] = settings.redis_ca_file
+    if settings.redis_cert_file:
+        options["ssl_certfile"] = settings.redis_cert_file
+        options["ssl_keyfile"] = settings.redis_key_file
+    return options
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The same verification as `tls_options`, as an `ssl.SSLContext` (for FastStream); None for `redis://`."""
+    if not uses_tls(settings):
+        return None
+    try:
+        context = ssl.create_default_context(cafile=settings.redis_ca_file)  # verifies the chain and the hostname
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if settings.redis_cert_file:
+            context.load_cert_chain(settings.redis_cert_file, settings.redis_key_file)
+    except (ssl.SSLError, OSError) as error:
+        raise SettingsError(f"cannot load the TLS files (--redis-ca-file, --redis-cert-file, --redis-key-file): {error}") from None
+    return context
+
+
+def credentials(settings: Settings) -> dict[str, Any]:
+    """`username`/`password` keyword options from the settings (the URL's own user info is left to the URL)."""
+    found: dict[str, Any] = {}
+    if settings.redis_username:
+        found["username"] = settings.redis_username
+    password = settings.redis_password
+    if settings.redis_password_file:
+        try:
+            password = Path(settings.redis_password_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as error:
+            raise SettingsError(f"cannot read --redis-password-file: {error.strerror}") from None
+    if password is not None:
+        found["password"] = password
+    return found
+
+
+def async_client(settings: Settings, **options: Any) -> aioredis.Redis:
+    """An asyncio client (bytes replies); `options` go to redis-py (timeouts, keepalive...)."""
+    return aioredis.Redis.from_url(settings.redis_url, **tls_options(settings), **credentials(settings), **options)
+
+
+def sync_client(settings: Settings, **options: Any) -> redis.Redis:
+    """A synchronous client (bytes replies); `options` go to redis-py."""
+    return redis.Redis.from_url(settings.redis_url, **tls_options(settings), **credentials(settings), **options)
+
+
+def broker(settings: Settings, **broker_kwargs: Any) -> RedisBroker:
+    """A FastStream RedisBroker on the settings' URL with the same TLS and credentials as the clients."""
+    context = tls_context(settings)
+    options: dict[str, Any] = {**credentials(settings), **broker_kwargs}
+    if context is not None:
+        options["security"] = BaseSecurity(ssl_context=context)
+    return RedisBroker(settings.redis_url, **options)
