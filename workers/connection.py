@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import os
 import ssl
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,7 +22,7 @@ import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 from faststream.security import BaseSecurity
 
-from workers.settings import Settings, SettingsError
+from workers.settings import REDIS_SECURITY, Settings, SettingsError, env_name
 
 REDACTED = "***"
 _SECRET_QUERY_KEYS = frozenset({"password", "ssl_password"})
@@ -88,6 +90,28 @@ def credentials(settings: Settings) -> dict[str, Any]:
             raise SettingsError(f"cannot read --redis-password-file: {error.strerror}") from None
     if password is not None:
         found["password"] = password
+    return found
+
+
+_TLS_SYMPTOMS = ("SSL", "CERTIFICATE", "reset by peer", "EOF", "closed by server")
+
+
+def explain(settings: Settings, error: BaseException) -> str:
+    """A connection error as it may be logged; over TLS, a handshake failure says which settings to check.
+
+    A server that demands a client certificate just resets a client that has none ("Connection reset by peer").
+    """
+    text = str(error)[:300]
+    if uses_tls(settings) and any(symptom in text for symptom in _TLS_SYMPTOMS):
+        text += (" [TLS handshake with Redis failed? check that --redis-ca-file holds the CA that signed the server's certificate, "
+                 "and give --redis-cert-file/--redis-key-file if the server demands client certificates]")
+    return text
+
+
+def security_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The TLS and credential settings from their `CLAIMEDIT_*` env vars, as keyword arguments for `Settings`."""
+    env = os.environ if env is None else env
+    found: dict[str, Any] = {name: env[env_name(name)] for name in (*REDIS_SECURITY, "redis_password") if env.get(env_name(name))}
     return found
 
 

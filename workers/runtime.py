@@ -129,7 +129,7 @@ class Worker:
             except RETRYABLE as error:
                 self.health.redis_ok = False
                 delay = next_delay()
-                log.warning("redis unreachable; waiting", retry_in_s=delay, error=str(error)[:200])
+                log.warning("redis unreachable; waiting", retry_in_s=delay, error=connection.explain(self.settings, error))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 continue
@@ -144,7 +144,7 @@ class Worker:
                 await broker.start()
             except (OSError, RedisError, TimeoutError) as error:
                 delay = next_delay()
-                log.warning("could not start reading; retrying", retry_in_s=delay, error=str(error)[:200])
+                log.warning("could not start reading; retrying", retry_in_s=delay, error=connection.explain(self.settings, error))
                 with contextlib.suppress(Exception):
                     await broker.stop()
                 with contextlib.suppress(TimeoutError):

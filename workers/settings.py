@@ -158,6 +158,16 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+REDIS_SECURITY = ("redis_ca_file", "redis_cert_file", "redis_key_file", "redis_username", "redis_password_file")
+
+
+def add_redis_security_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The TLS and credential flags, for commands that connect to Redis but take no other worker setting."""
+    for name in REDIS_SECURITY:
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, metavar=name.split("_")[-1].upper(),
+                            help=f"{_HELP[name]} [env {env_name(name)}]")
+
+
 def _from_env(name: str, env: Mapping[str, str]) -> str | None:
     value = env.get(env_name(name))
     if value is None and name == "redis_url":

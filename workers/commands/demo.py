@@ -26,6 +26,7 @@ from rich.table import Table
 from contracts import ClaimEdited, ClaimSubmitted
 from contracts.codec import decode_dead_letter, decode_result
 from edits import Engine
+from workers import connection
 from workers.display import dead_letter_text, result_text
 from workers.embedded_redis import EmbeddedRedis, ServerNotFound
 from workers.logs import configure_logging
@@ -58,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _server(console: Console) -> Iterator[tuple[str, bool]]:
     given = os.environ.get("CLAIMEDIT_REDIS_URL") or os.environ.get("REDIS_URL")
     if given:
-        console.print(f"using the Redis at {given} (REDIS_URL), under stream names unique to this run")
+        console.print(f"using the Redis at {connection.redacted_url(given)} (REDIS_URL), under stream names unique to this run")
         yield given, False
         return
     with EmbeddedRedis() as server:
@@ -89,11 +90,12 @@ async def _demo(console: Console, url: str, private: bool, events: list[ClaimSub
         redis_url=url, stream=f"{prefix}claims.submitted", result_stream=f"{prefix}claims.edited",
         deadletter_stream=f"{prefix}claims.deadletter", consumer=f"demo-{os.getpid()}", http_port=http_port,
         http_host="127.0.0.1", block_ms=100, batch_size=100, stats_interval_s=0.5,
+        **({} if private else connection.security_from_env()),  # a shared server may need TLS files and a password
     )
     worker = Worker(settings, engine)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
-    client = redis.Redis.from_url(url)
+    client = connection.sync_client(settings)
     try:
         started = asyncio.create_task(worker.started.wait())
         await asyncio.wait({started, running}, timeout=WAIT_S, return_when=asyncio.FIRST_COMPLETED)

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
 from contracts import ClaimSubmitted, decode_event
 from edits import Engine
+from workers import connection
 from workers.reference_args import UsageError, add_reference_arguments, engine_from_args
 from workers.replay.baseline import Baseline, FileBaseline, StreamBaseline
 from workers.replay.diff import FAIL_ON
@@ -39,6 +39,7 @@ from workers.replay.sources import (
     stream_entries,
     stream_events,
 )
+from workers.settings import REDIS_SECURITY, add_redis_security_arguments, settings_from
 
 PROG = "claim-edit replay"
 AGAINST_FLAGS = ("reference", "pfs", "mue", "aoc", "effective", "policy")
@@ -94,6 +95,7 @@ def register(subparsers: Any) -> None:
         default=os.environ.get("CLAIMEDIT_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://localhost:6379",
         help="Redis URL for --stream, --baseline-stream, --candidate-stream, --republish [env CLAIMEDIT_REDIS_URL or REDIS_URL]",
     )
+    add_redis_security_arguments(redis_group)
     add_reference_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -105,12 +107,13 @@ def _fail(message: str) -> int:
 
 def _without_password(url: str) -> str:
     """The URL as it may be printed: a password in it is masked."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return connection.redacted_url(url)
+
+
+def _redis_client(args: argparse.Namespace) -> redis.Redis:
+    """A client on --redis-url with the TLS and credential flags (or their env vars), as every command builds it."""
+    given = {name: getattr(args, name) for name in REDIS_SECURITY if getattr(args, name, None) is not None}
+    return connection.sync_client(settings_from(None, redis_url=args.redis_url, **given))
 
 
 def _against_wanted(args: argparse.Namespace) -> bool:
@@ -233,7 +236,7 @@ def _sides(args: argparse.Namespace, described: str, candidate: Engine | None, a
 def _replay(args: argparse.Namespace, stack: ExitStack, start: str, end: str, candidate: Engine | None, against: Engine | None) -> int:
     client: redis.Redis | None = None
     if args.stream or args.candidate_stream or args.baseline_stream or args.republish:
-        client = stack.enter_context(redis.Redis.from_url(args.redis_url))
+        client = stack.enter_context(_redis_client(args))
         client.ping()
     baseline = _open_baseline(args, client, start)
     if baseline is not None:

@@ -10,8 +10,9 @@ import redis
 from rich.console import Console
 
 from contracts.codec import decode_dead_letter, decode_result
+from workers import connection
 from workers.display import dead_letter_text, result_text
-from workers.settings import SettingsError, settings_from
+from workers.settings import SettingsError, add_redis_security_arguments, settings_from
 from workers.streams import last_id, read_new
 
 BLOCK_MS = 1000
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Print claim.edited results (outcome and findings per claim) and dead letters as they arrive.",
     )
     parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (env CLAIMEDIT_REDIS_URL or REDIS_URL)")
+    add_redis_security_arguments(parser)
     parser.add_argument("--result-stream", help="result stream [default claims.edited]")
     parser.add_argument("--deadletter-stream", help="dead-letter stream [default claims.deadletter]")
     parser.add_argument("--from-start", action="store_true", help="print what is already in the streams first")
@@ -35,11 +37,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args)
+        client = connection.sync_client(settings)
     except SettingsError as error:
         print(f"claim-edit results: {error}", file=sys.stderr)
         return 2
     console = Console(highlight=False, soft_wrap=True)
-    client = redis.Redis.from_url(settings.redis_url)
     shown = 0
     try:
         streams = (settings.result_stream, settings.deadletter_stream)

@@ -10,8 +10,9 @@ import redis
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from workers import connection
 from workers.producer import ClaimsFileError, encode_all, read_events, send
-from workers.settings import SettingsError, settings_from
+from workers.settings import SettingsError, add_redis_security_arguments, settings_from
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("claims", type=Path, help="JSONL file of claims or claim.submitted events ('-' reads stdin)")
     parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (env CLAIMEDIT_REDIS_URL or REDIS_URL)")
+    add_redis_security_arguments(parser)
     parser.add_argument("--stream", help="input stream [default claims.submitted, env CLAIMEDIT_STREAM]")
     parser.add_argument("--repeat", type=int, default=1, help="send the file this many times (fresh event ids each time)")
     parser.set_defaults(func=run)
@@ -43,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[red]claim-edit submit:[/] {error}")
         return 2
     payloads = encode_all(batches)
-    client = redis.Redis.from_url(settings.redis_url)
+    try:
+        client = connection.sync_client(settings)
+    except SettingsError as error:
+        console.print(f"[red]claim-edit submit:[/] {error}")
+        return 2
     try:
         with Progress(TextColumn("submitting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                       transient=not console.is_terminal) as progress:
