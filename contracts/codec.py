@@ -80,20 +80,38 @@ def _unsupported(schema_version: object) -> InvalidEvent:
 
 
 def _refine(raw: bytes, error: msgspec.ValidationError) -> InvalidEvent:
-    """Name the most useful reason: a wrong type or version explains a schema error best."""
+    """Name the most useful reason: another event type or version explains a schema error best.
+
+    Only a string `event_type` or an integer `schema_version` can be another type or version; any other
+    JSON value there (a list, an object, a bool...) is a plain schema error, and must not be hashed.
+    """
     env = _envelope(raw)
     if env is not None:
-        if env.event_type != CLAIM_SUBMITTED and env.event_type is not None:
-            return InvalidEvent("wrong-event-type", _short(f"event_type is {env.event_type!r}, expected {CLAIM_SUBMITTED!r}"))
-        if env.schema_version is not None and env.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
-            return _unsupported(env.schema_version)
+        event_type, version = env.event_type, env.schema_version
+        if type(event_type) is str and event_type != CLAIM_SUBMITTED:
+            return InvalidEvent("wrong-event-type", _short(f"event_type is {event_type!r}, expected {CLAIM_SUBMITTED!r}"))
+        if type(version) is int and version not in SUPPORTED_SCHEMA_VERSIONS:
+            return _unsupported(version)
     return InvalidEvent("schema", _short(str(error)))
+
+
+def _require_utf8(raw: bytes) -> None:
+    """msgspec skips unknown fields (and unknown keys) without checking their UTF-8, so check the whole payload.
+
+    `isascii` first: one pass without allocating, and true for nearly every event.
+    """
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InvalidEvent("invalid-utf8", _short(str(bad))) from None
 
 
 def decode_event(raw: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> ClaimSubmitted:
     """Decode and validate one `claim.submitted` event, or raise InvalidEvent saying why not."""
     if len(raw) > max_bytes:
         raise InvalidEvent("oversize", f"payload is {len(raw)} bytes, limit is {max_bytes}")
+    _require_utf8(raw)
     try:
         event = _event_decoder.decode(raw)
     except msgspec.ValidationError as error:
@@ -120,6 +138,7 @@ def decode_claim_or_event(raw: bytes, now: dt.datetime | None = None) -> ClaimSu
     """
     if is_event(raw):
         return decode_event(raw, max_bytes=len(raw))
+    _require_utf8(raw)
     try:
         claim = _claim_decoder.decode(raw)
     except msgspec.ValidationError as error:

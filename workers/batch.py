@@ -70,8 +70,13 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 3] + "..."
 
 
-def event_payload(fields: Fields | None) -> bytes | None:
-    """The raw event bytes of an entry: field `event`, or the body of a FastStream envelope; None if neither."""
+def event_payload(fields: Fields | None, max_bytes: int | None = None) -> bytes | None:
+    """The raw event bytes of an entry: field `event`, or the body of a FastStream envelope; None if neither.
+
+    An envelope over `max_bytes` that is not FastStream's binary format is returned whole, unparsed (so
+    `decode_event` refuses it as oversize): FastStream parses any other envelope with a full JSON decode,
+    which for a few MiB of `[{},{},...]` builds hundreds of MB of Python objects.
+    """
     if fields is None:
         return None
     raw = fields.get(EVENT_FIELD)
@@ -79,6 +84,8 @@ def event_payload(fields: Fields | None) -> bytes | None:
         return raw
     wrapped = fields.get(FASTSTREAM_FIELD)
     if wrapped is not None:
+        if max_bytes is not None and len(wrapped) > max_bytes and not wrapped.startswith(BinaryMessageFormatV1.IDENTITY_HEADER):
+            return wrapped
         body, _headers = BinaryMessageFormatV1.parse(wrapped)
         return body
     return None
@@ -129,7 +136,7 @@ class BatchPreparer:
         max_bytes = self.max_event_bytes
         for stream_id, fields in zip(ids, entries, strict=True):
             count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
-            raw = event_payload(fields)
+            raw = event_payload(fields, max_bytes)
             if raw is None:
                 names = ", ".join(sorted(k.decode("utf-8", "replace") for k in fields)) if fields else "none: entry deleted"
                 record: Record = self.dead(stream_id, "missing-event-field", _short(f"entry has no `event` field (fields: {names})"),
@@ -141,6 +148,8 @@ class BatchPreparer:
                     event = decode_event(raw, max_bytes)
                 except InvalidEvent as invalid:
                     record = self.dead(stream_id, invalid.reason, invalid.detail, raw, count)
+                except Exception as error:  # a codec bug must not stop the stream either: kept for replay after the fix
+                    record = self.dead(stream_id, "engine-error", _short(f"decode: {type(error).__name__}: {error}"), raw, count)
                 else:
                     try:
                         record = edit(event, source_stream_id=stream_id.decode())
