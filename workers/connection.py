@@ -14,13 +14,14 @@ import os
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 import redis.asyncio as aioredis
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, RedisClusterBroker
 from faststream.security import BaseSecurity
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 
 from workers.settings import REDIS_SECURITY, Settings, SettingsError, env_name
 
@@ -116,17 +117,37 @@ def security_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def async_client(settings: Settings, **options: Any) -> aioredis.Redis:
-    """An asyncio client (bytes replies); `options` go to redis-py (timeouts, keepalive...)."""
+    """An asyncio client (bytes replies); `options` go to redis-py (timeouts, keepalive...).
+
+    With `redis_cluster`, a `RedisCluster` seeded from the URL's node: it routes each single-key command (and each
+    script, by its keys) to the master of the key's slot. It is typed as `Redis` because it has the same stream
+    commands and `register_script` that the commit, reclaim and stats code call (all single-slot by design).
+    """
+    if settings.redis_cluster:
+        return cast("aioredis.Redis", AsyncRedisCluster.from_url(settings.redis_url, **tls_options(settings), **credentials(settings),
+                                                                 **options))
     return aioredis.Redis.from_url(settings.redis_url, **tls_options(settings), **credentials(settings), **options)
 
 
 def sync_client(settings: Settings, **options: Any) -> redis.Redis:
-    """A synchronous client (bytes replies); `options` go to redis-py."""
+    """A synchronous client (bytes replies); `options` go to redis-py. A `RedisCluster` with `redis_cluster` (see above)."""
+    if settings.redis_cluster:
+        return cast("redis.Redis", redis.RedisCluster.from_url(settings.redis_url, **tls_options(settings), **credentials(settings),
+                                                               **options))
     return redis.Redis.from_url(settings.redis_url, **tls_options(settings), **credentials(settings), **options)
 
 
 def broker(settings: Settings, **broker_kwargs: Any) -> RedisBroker:
-    """A FastStream RedisBroker on the settings' URL with the same TLS and credentials as the clients."""
+    """A FastStream RedisBroker on the settings' URL with the same TLS and credentials as the clients.
+
+    With `redis_cluster`, FastStream's RedisClusterBroker: it ignores an `ssl.SSLContext`, so TLS goes as the
+    same `ssl_*` options the redis-py clients get.
+    """
+    if settings.redis_cluster:
+        tls = {"ssl": True, **tls_options(settings)} if uses_tls(settings) else {}
+        # RedisCluster's default socket timeout is 5 s: a blocking XREADGROUP of --block-ms must fit inside it.
+        broker_kwargs.setdefault("socket_timeout", settings.block_ms / 1000 + 5)
+        return RedisClusterBroker(settings.redis_url, **credentials(settings), **tls, **broker_kwargs)
     context = tls_context(settings)
     options: dict[str, Any] = {**credentials(settings), **broker_kwargs}
     if context is not None:

@@ -3,6 +3,9 @@
 Each line is a `claim.submitted` event, sent as is, or a bare claim, wrapped in an event with a fresh
 `event_id` and `occurred_at` now. Lines are validated before anything is sent, so a file with a bad
 line sends nothing and the error names the line.
+
+With partitions (Redis Cluster, docs/scale-out.md), `send_partitioned` writes each event to the input
+stream of its claim's partition: `workers.partitions.partition_of(claim_id, partitions)`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import redis
 
 from contracts import ClaimSubmitted, InvalidEvent, decode_claim_or_event, encode
 from contracts.codec import is_event
+from workers.partitions import DEFAULT_PREFIX, partition_of, partition_streams
 
 PIPELINE_SIZE = 1000
 
@@ -69,6 +73,34 @@ def send(
         if progress is not None:
             progress(len(chunk))
     return ids
+
+
+def send_partitioned(
+    client: redis.Redis,
+    events: list[ClaimSubmitted],
+    partitions: int,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+    maxlen: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[str, str]]:
+    """XADD each event to its claim's partition stream, pipelined (a cluster client splits the pipeline by node).
+
+    Returns (stream, stream id) per event, in the order given; events of one claim keep their order.
+    """
+    streams = [partition_streams(i, prefix).submitted for i in range(partitions)]
+    sent: list[tuple[str, str]] = []
+    for start in range(0, len(events), PIPELINE_SIZE):
+        chunk = events[start : start + PIPELINE_SIZE]
+        targets = [streams[partition_of(event.claim.claim_id, partitions)] for event in chunk]
+        pipe = client.pipeline(transaction=False)
+        for event, stream in zip(chunk, targets, strict=True):
+            pipe.xadd(stream, {"event": encode(event)}, maxlen=maxlen, approximate=True)
+        ids = pipe.execute()
+        sent.extend((stream, i.decode() if isinstance(i, bytes) else str(i)) for stream, i in zip(targets, ids, strict=True))
+        if progress is not None:
+            progress(len(chunk))
+    return sent
 
 
 def encode_all(events: list[ClaimSubmitted]) -> list[bytes]:

@@ -6,6 +6,10 @@ parser hands the raw entries to `_on_batch` (FastStream's default batch parser d
 times); the batch is edited and its commit script started, and the handler returns so the next read
 and edit overlap the commit. FastStream's own acking is off (`AckPolicy.MANUAL`): the commit acks.
 
+Partitioned mode (`partitions` > 0, docs/scale-out.md): one such pipeline per partition (subscriber,
+preparer, committer, reclaimer on that partition's three streams), all on one broker and one client,
+so every worker reads every partition it is given and any worker can take over another's entries.
+
 Shutdown (SIGTERM/SIGINT, or `stop` set): stop reading, finish the batch in hand, commit it and any
 entries this consumer still holds, then exit, all within `shutdown_grace_s`. Whatever cannot be
 committed in time stays pending and another worker reclaims it: nothing is lost.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import signal
@@ -26,6 +31,7 @@ import structlog
 from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
+from prometheus_client import Gauge
 from redis.exceptions import RedisError, ResponseError
 
 from edits import Engine
@@ -34,6 +40,7 @@ from workers.batch import BatchPreparer
 from workers.commit import RETRYABLE, Committer, backoff_delays
 from workers.health import Health, HttpServer
 from workers.metrics import WorkerMetrics
+from workers.partitions import PartitionStreams
 from workers.reclaim import Reclaimer
 from workers.settings import Settings
 
@@ -64,6 +71,34 @@ class _ReadErrorCounter(logging.Filter):
         return True
 
 
+@dataclasses.dataclass(slots=True)
+class Pipeline:
+    """What reads, edits and commits one input stream: the single stream, or one partition."""
+
+    streams: PartitionStreams
+    preparer: BatchPreparer
+    committer: Committer
+    reclaimer: Reclaimer
+    subscriber: Any = None
+
+
+class PartitionGauges:
+    """Lag and pending entries per partition (label `partition`), in partitioned mode only.
+
+    The unlabelled `claimedit_consumer_lag` / `claimedit_pending_entries` stay the sum over this worker's
+    streams, so the alerts and the dashboard read the same series in both modes.
+    """
+
+    def __init__(self, metrics: WorkerMetrics, labels: list[str]) -> None:
+        self.lag = Gauge("claimedit_partition_consumer_lag", "Consumer group lag of one partition's input stream", ["partition"],
+                         registry=metrics.registry)
+        self.pending = Gauge("claimedit_partition_pending_entries", "Entries of one partition delivered to the group, not yet acked",
+                             ["partition"], registry=metrics.registry)
+        for label in labels:
+            self.lag.labels(label)
+            self.pending.labels(label)
+
+
 class Worker:
     """Build with settings and an engine; `await run(stop)` until `stop` is set. `http_port` is the bound port."""
 
@@ -78,17 +113,24 @@ class Worker:
         self.http_port: int | None = None
         self.started = asyncio.Event()
         self._client: aioredis.Redis | None = None
+        self.partition_gauges = (PartitionGauges(self.metrics, [p.label for p in settings.pipelines()]) if settings.partitions
+                                 else None)
 
     # -- wiring -------------------------------------------------------------------------------------------
 
-    def _build(self, client: aioredis.Redis) -> tuple[RedisBroker, Any, Committer, Reclaimer]:
+    def _pipeline(self, client: aioredis.Redis, streams: PartitionStreams) -> Pipeline:
         s = self.settings
-        preparer = BatchPreparer(self.engine, stream=s.stream, consumer=s.consumer, max_event_bytes=s.max_event_bytes)
-        committer = Committer(client, stream=s.stream, group=s.group, result_stream=s.result_stream,
-                              deadletter_stream=s.deadletter_stream, maxlen=s.result_maxlen, metrics=self.metrics, health=self.health)
-        reclaimer = Reclaimer(client, stream=s.stream, group=s.group, consumer=s.consumer, claim_idle_ms=s.claim_idle_ms,
+        preparer = BatchPreparer(self.engine, stream=streams.submitted, consumer=s.consumer, max_event_bytes=s.max_event_bytes)
+        committer = Committer(client, stream=streams.submitted, group=s.group, result_stream=streams.edited,
+                              deadletter_stream=streams.deadletter, maxlen=s.result_maxlen, metrics=self.metrics, health=self.health)
+        reclaimer = Reclaimer(client, stream=streams.submitted, group=s.group, consumer=s.consumer, claim_idle_ms=s.claim_idle_ms,
                               max_deliveries=s.max_deliveries, batch_size=s.batch_size, preparer=preparer, committer=committer,
                               metrics=self.metrics)
+        return Pipeline(streams, preparer, committer, reclaimer)
+
+    def _build(self, client: aioredis.Redis) -> tuple[RedisBroker, list[Pipeline]]:
+        s = self.settings
+        pipelines = [self._pipeline(client, streams) for streams in s.pipelines()]
         faststream_log = logging.getLogger("claimedit.faststream")
         faststream_log.setLevel(logging.WARNING)  # its info lines are per-task chatter; its errors still show
         faststream_log.filters[:] = [_ReadErrorCounter(self.metrics, self.health)]
@@ -99,33 +141,45 @@ class Worker:
             logger=faststream_log,
             log_level=logging.DEBUG,  # FastStream's per-message lines; errors are still logged as errors
         )
+        for pipeline in pipelines:
+            pipeline.subscriber = self._subscribe(broker, pipeline)
+        return broker, pipelines
+
+    def _subscribe(self, broker: RedisBroker, pipeline: Pipeline) -> Any:
+        s = self.settings
         subscriber = broker.subscriber(
-            stream=StreamSub(s.stream, group=s.group, consumer=s.consumer, batch=True, max_records=s.batch_size,
+            stream=StreamSub(pipeline.streams.submitted, group=s.group, consumer=s.consumer, batch=True, max_records=s.batch_size,
                              polling_interval=s.block_ms, last_id=">"),
             parser=_pass_through_parser,
             decoder=_raw_decoder,
             ack_policy=AckPolicy.MANUAL,
             no_reply=True,
         )
+        preparer, committer = pipeline.preparer, pipeline.committer
 
         async def on_batch(raw: Mapping[str, Any]) -> None:
             await committer.submit(preparer.prepare(raw["message_ids"], raw["data"]))
 
         subscriber(on_batch)
-        return broker, subscriber, committer, reclaimer
+        return subscriber
 
     # -- start-up -----------------------------------------------------------------------------------------
 
+    async def _create_group(self, client: aioredis.Redis, stream: str) -> None:
+        try:
+            await client.xgroup_create(stream, self.settings.group, id="0", mkstream=True)
+            log.info("consumer group created at the start of the stream", stream=stream, group=self.settings.group)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
     async def _ensure_group(self, client: aioredis.Redis, stop: asyncio.Event) -> bool:
-        """Create the group at the start of the stream if it is missing; wait for Redis while it is unreachable."""
+        """Create the group at the start of each input stream where it is missing; wait for Redis while it is unreachable."""
         next_delay = backoff_delays(first=0.2)
         while not stop.is_set():
             try:
-                await client.xgroup_create(self.settings.stream, self.settings.group, id="0", mkstream=True)
-                log.info("consumer group created at the start of the stream", stream=self.settings.stream, group=self.settings.group)
-            except ResponseError as error:
-                if "BUSYGROUP" not in str(error):
-                    raise
+                for streams in self.settings.pipelines():
+                    await self._create_group(client, streams.submitted)
             except RETRYABLE as error:
                 self.health.redis_ok = False
                 delay = next_delay()
@@ -155,28 +209,46 @@ class Worker:
 
     # -- background loops ---------------------------------------------------------------------------------
 
-    async def _sample_stats(self, client: aioredis.Redis, subscriber: Any, stop: asyncio.Event) -> None:
-        """Lag and pending entries for the dashboards, and readiness; exit if the group vanished under us."""
+    async def _group_row(self, client: aioredis.Redis, stream: str) -> dict[str, Any] | None:
+        """This group's XINFO GROUPS row for `stream`; None when the stream or the group is gone."""
+        try:
+            groups = await client.xinfo_groups(stream)
+        except ResponseError:
+            return None  # the stream itself is gone
+        return next((g for g in groups if _text(g.get("name")) == self.settings.group), None)
+
+    def _set_gauges(self, rows: dict[str, dict[str, Any] | None]) -> None:
+        """Per-partition gauges, and the unlabelled ones as the sum over this worker's streams (when every row is known)."""
+        gauges = self.partition_gauges
+        for label, row in rows.items():
+            if gauges is not None and row is not None:
+                if row.get("lag") is not None:
+                    gauges.lag.labels(label).set(int(row["lag"]))
+                gauges.pending.labels(label).set(int(row.get("pending") or 0))
+        present = [row for row in rows.values() if row is not None]
+        if len(present) != len(rows):
+            return
+        if all(row.get("lag") is not None for row in present):
+            self.metrics.lag.set(sum(int(row["lag"]) for row in present))
+        self.metrics.pending.set(sum(int(row.get("pending") or 0) for row in present))
+
+    async def _sample_stats(self, client: aioredis.Redis, pipelines: list[Pipeline], stop: asyncio.Event) -> None:
+        """Lag and pending entries for the dashboards, and readiness; exit if a group vanished under us."""
         s = self.settings
         while not stop.is_set():
+            rows: dict[str, dict[str, Any] | None] = {}
             try:
-                groups = await client.xinfo_groups(s.stream)
-            except ResponseError:
-                groups = []  # the stream itself is gone
+                for pipeline in pipelines:
+                    rows[pipeline.streams.label] = await self._group_row(client, pipeline.streams.submitted)
             except RedisError as error:
                 self.metrics.redis_errors.labels("stats").inc()
                 self.health.redis_ok = False
                 log.warning("redis unreachable while sampling lag", error=str(error)[:200])
-                groups = None
-            if groups is not None:
+            else:
                 self.health.redis_ok = True
-                mine = next((g for g in groups if _text(g.get("name")) == s.group), None)
-                self.health.group_ok = mine is not None
-                if mine is not None:
-                    if mine.get("lag") is not None:
-                        self.metrics.lag.set(int(mine["lag"]))
-                    self.metrics.pending.set(int(mine.get("pending") or 0))
-            if not subscriber.running and not stop.is_set():
+                self.health.group_ok = all(row is not None for row in rows.values())
+                self._set_gauges(rows)
+            if any(not pipeline.subscriber.running for pipeline in pipelines) and not stop.is_set():
                 log.error("the subscriber stopped (consumer group deleted?); exiting so the supervisor restarts the worker")
                 self.exit_code = 1
                 stop.set()
@@ -196,27 +268,27 @@ class Worker:
             return 2
         self.http_port = http.port
         client = connection.async_client(s, socket_connect_timeout=5, socket_keepalive=True)
-        broker, subscriber, committer, reclaimer = self._build(client)
+        broker, pipelines = self._build(client)
         tasks: list[asyncio.Task[None]] = []
         # The reference data and the modules live as long as the process: freezing them out of the collector's
         # generations keeps full collections from walking them on the hot path (~10% more claims per CPU-second).
         gc.collect()
         gc.freeze()
-        log.info("worker starting", stream=s.stream, group=s.group, consumer=s.consumer, batch_size=s.batch_size,
+        where = {"partitions": [p.streams.label for p in pipelines]} if s.partitions else {"stream": s.stream}
+        log.info("worker starting", **where, group=s.group, consumer=s.consumer, batch_size=s.batch_size,
                  http_port=http.port, reference_version=self.engine.reference_version, edits=list(self.engine.edit_names))
         try:
             if await self._ensure_group(client, stop):
-                with contextlib.suppress(RedisError):
-                    await reclaimer.finish_own_pending()  # a previous process with this consumer name may have left some
+                for pipeline in pipelines:
+                    with contextlib.suppress(RedisError):
+                        await pipeline.reclaimer.finish_own_pending()  # a previous process with this consumer name may have left some
                 if await self._start_broker(broker, stop):
-                    tasks = [
-                        asyncio.create_task(reclaimer.run(stop), name="reclaim"),
-                        asyncio.create_task(self._sample_stats(client, subscriber, stop), name="stats"),
-                    ]
+                    tasks = [asyncio.create_task(p.reclaimer.run(stop), name=f"reclaim-{p.streams.label}") for p in pipelines]
+                    tasks.append(asyncio.create_task(self._sample_stats(client, pipelines, stop), name="stats"))
                     self.started.set()
-                    log.info("worker reading", stream=s.stream)
+                    log.info("worker reading", **where)
                     await stop.wait()
-            await self._shutdown(broker, subscriber, committer, reclaimer, tasks)
+            await self._shutdown(broker, pipelines, tasks)
         finally:
             await client.aclose()
             http.stop()
@@ -234,24 +306,27 @@ class Worker:
         await subscriber.stop()  # stops reading; waits for the handler in progress
         await asyncio.gather(*reading, return_exceptions=True)
 
-    async def _shutdown(
-        self, broker: RedisBroker, subscriber: Any, committer: Committer, reclaimer: Reclaimer, tasks: list[asyncio.Task[None]],
-    ) -> None:
+    async def _shutdown(self, broker: RedisBroker, pipelines: list[Pipeline], tasks: list[asyncio.Task[None]]) -> None:
         self.health.stopping = True
         log.info("stopping: finishing the batch in hand", grace_s=self.settings.shutdown_grace_s)
         try:
             async with asyncio.timeout(self.settings.shutdown_grace_s):
-                await self._stop_reading(subscriber)
+                await asyncio.gather(*(self._stop_reading(p.subscriber) for p in pipelines))
                 await broker.stop()
                 await asyncio.gather(*tasks, return_exceptions=True)
-                await committer.drain()
-                with contextlib.suppress(RedisError):
-                    await reclaimer.finish_own_pending()  # entries read but cut off by the stop, if any
-                await committer.drain()
-                with contextlib.suppress(RedisError):
-                    await reclaimer.leave_group()
+                for pipeline in pipelines:
+                    await pipeline.committer.drain()
+                for pipeline in pipelines:
+                    with contextlib.suppress(RedisError):
+                        await pipeline.reclaimer.finish_own_pending()  # entries read but cut off by the stop, if any
+                for pipeline in pipelines:
+                    await pipeline.committer.drain()
+                for pipeline in pipelines:
+                    with contextlib.suppress(RedisError):
+                        await pipeline.reclaimer.leave_group()
         except TimeoutError:
-            committer.abandon.set()
+            for pipeline in pipelines:
+                pipeline.committer.abandon.set()
             log.error("shutdown grace period over; uncommitted entries stay pending and will be reclaimed")
             for task in tasks:
                 task.cancel()

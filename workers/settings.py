@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contracts import DEFAULT_MAX_EVENT_BYTES
+from workers.partitions import DEFAULT_PREFIX, PartitionStreams, all_partitions, same_slot
 
 
 class SettingsError(ValueError):
@@ -45,6 +46,11 @@ class Settings:
     http_host: str = "0.0.0.0"  # noqa: S104 - the metrics port must be reachable by Prometheus in a container
     shutdown_grace_s: float = 10.0
     stats_interval_s: float = 5.0
+    # Partitioned mode for Redis Cluster (docs/scale-out.md); 0 partitions is the single-stream mode.
+    partitions: int = 0
+    partition_prefix: str = DEFAULT_PREFIX
+    partition_ids: tuple[int, ...] = ()
+    redis_cluster: bool = False
     reference: tuple[Path, ...] = ()
     policy: Path | None = None
     # TLS (used with a rediss:// URL) and credentials; see docs/security.md. The password is never a flag
@@ -67,6 +73,7 @@ class Settings:
         for name in ("stream", "group", "consumer", "result_stream", "deadletter_stream"):
             if not getattr(self, name):
                 raise SettingsError(f"{_describe(name)} must not be empty")
+        self._check_partitions()
         self._check_redis_security()
 
     def _check_redis_security(self) -> None:
@@ -92,6 +99,27 @@ class Settings:
             raise SettingsError(f"the password is in {_describe('redis_url')} and set separately: give it once")
         if url_user and self.redis_username:
             raise SettingsError(f"the user is in {_describe('redis_url')} and in {_describe('redis_username')}: give it once")
+
+    def _check_partitions(self) -> None:
+        if self.partitions < 0:
+            raise SettingsError(f"{_describe('partitions')} must be 0 (one stream) or more, got {self.partitions}")
+        if not self.partition_prefix or set("{}") & set(self.partition_prefix):
+            raise SettingsError(f"{_describe('partition_prefix')} must be non-empty and hold no braces, got {self.partition_prefix!r}")
+        outside = [i for i in self.partition_ids if not 0 <= i < self.partitions]
+        if outside:
+            raise SettingsError(f"{_describe('partition_ids')} {outside} are outside 0..{self.partitions - 1} "
+                                f"({_describe('partitions')} is {self.partitions})")
+        if self.redis_cluster and not self.partitions and not same_slot(self.stream, self.result_stream, self.deadletter_stream):
+            # The commit script touches all three streams: in a cluster they must hash to one slot.
+            raise SettingsError(f"with {_describe('redis_cluster')} the input, result and dead-letter streams must share a hash tag "
+                                f"(e.g. claims:{{p0}}:submitted, claims:{{p0}}:edited, claims:{{p0}}:deadletter); "
+                                f"or use {_describe('partitions')}")
+
+    def pipelines(self) -> list[PartitionStreams]:
+        """The streams this worker consumes: the partitions (all, or `partition_ids`), or the one input stream."""
+        if self.partitions:
+            return all_partitions(self.partitions, self.partition_prefix, self.partition_ids)
+        return [PartitionStreams(None, self.stream, self.result_stream, self.deadletter_stream)]
 
     def streams_are_distinct(self) -> bool:
         return len({self.stream, self.result_stream, self.deadletter_stream}) == 3
@@ -122,6 +150,10 @@ _HELP: dict[str, str] = {
     "http_host": "address the HTTP port binds",
     "shutdown_grace_s": "seconds allowed to finish the batch in hand after SIGTERM",
     "stats_interval_s": "seconds between samples of consumer lag and pending entries",
+    "partitions": "partitioned streams <prefix>:{p<i>}:submitted|edited|deadletter, i in 0..N-1 (0: the single --stream)",
+    "partition_prefix": "prefix of the partitioned stream names",
+    "partition_ids": "consume only these partitions, comma-separated (e.g. 0,2) [default all]",
+    "redis_cluster": "the Redis URL is a Redis Cluster node (env CLAIMEDIT_REDIS_CLUSTER=1)",
     "redis_ca_file": "CA certificate(s), PEM, that must have signed the server's certificate (rediss:// URLs)",
     "redis_cert_file": "client certificate, PEM, for mutual TLS (with --redis-key-file)",
     "redis_key_file": "client private key, PEM, for mutual TLS",
@@ -135,11 +167,29 @@ _SCALARS = tuple(name for name in _HELP)
 
 def _parser_for(field: dataclasses.Field[Any]) -> Callable[[str], Any]:
     kind = field.type
+    if kind in ("bool", bool):
+        return _parse_bool
+    if kind in ("tuple[int, ...]", tuple):
+        return _parse_ids
     if kind in ("int", int):
         return int
     if kind in ("float", float):
         return float
     return str
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def _parse_ids(text: str) -> tuple[int, ...]:
+    """`0,2,5` -> (0, 2, 5); raises ValueError for anything else."""
+    return tuple(int(part) for part in text.split(",") if part.strip())
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -148,6 +198,11 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     for name in _SCALARS:
         field = _FIELDS[name]
         default = "<hostname>-<pid>" if name == "consumer" else field.default
+        if field.type in ("bool", bool):  # a switch: present means true; absent leaves the env var or the default
+            group.add_argument(f"--{name.replace('_', '-')}", dest=name, action="store_true", default=None, help=_HELP[name])
+            continue
+        if name == "partition_ids":
+            default = "all"
         group.add_argument(
             f"--{name.replace('_', '-')}",
             dest=name,

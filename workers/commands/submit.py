@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from workers import connection
-from workers.producer import ClaimsFileError, encode_all, read_events, send
+from workers.producer import ClaimsFileError, encode_all, read_events, send, send_partitioned
 from workers.settings import SettingsError, add_redis_security_arguments, settings_from
 
 
@@ -27,6 +27,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (env CLAIMEDIT_REDIS_URL or REDIS_URL)")
     add_redis_security_arguments(parser)
     parser.add_argument("--stream", help="input stream [default claims.submitted, env CLAIMEDIT_STREAM]")
+    parser.add_argument("--partitions", type=int, help="write each event to <prefix>:{p<i>}:submitted, i = crc32(claim_id) mod N "
+                        "(see docs/scale-out.md) [default 0: the single --stream, env CLAIMEDIT_PARTITIONS]")
+    parser.add_argument("--partition-prefix", dest="partition_prefix", help="prefix of the partition streams [default claims]")
+    parser.add_argument("--redis-cluster", dest="redis_cluster", action="store_true", default=None,
+                        help="the Redis URL is a Redis Cluster node [env CLAIMEDIT_REDIS_CLUSTER=1]")
     parser.add_argument("--repeat", type=int, default=1, help="send the file this many times (fresh event ids each time)")
     parser.set_defaults(func=run)
 
@@ -44,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     except (ClaimsFileError, SettingsError) as error:
         console.print(f"[red]claim-edit submit:[/] {error}")
         return 2
-    payloads = encode_all(batches)
+    target = f"{settings.partitions} partitions {settings.partition_prefix}:{{p*}}:submitted" if settings.partitions else settings.stream
     try:
         client = connection.sync_client(settings)
     except SettingsError as error:
@@ -53,13 +58,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Progress(TextColumn("submitting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                       transient=not console.is_terminal) as progress:
-            task = progress.add_task("submit", total=len(payloads))
-            ids = send(client, settings.stream, payloads, progress=lambda n: progress.advance(task, n))
+            task = progress.add_task("submit", total=len(batches))
+            if settings.partitions:
+                sent = send_partitioned(client, batches, settings.partitions, prefix=settings.partition_prefix,
+                                        progress=lambda n: progress.advance(task, n))
+                ids = [stream_id for _, stream_id in sent]
+            else:
+                ids = send(client, settings.stream, encode_all(batches), progress=lambda n: progress.advance(task, n))
     except redis.RedisError as error:
-        console.print(f"[red]claim-edit submit:[/] cannot write to {settings.stream}: {error}")
+        console.print(f"[red]claim-edit submit:[/] cannot write to {target}: {error}")
         return 1
     finally:
         client.close()
-    span = f" ({ids[0]} .. {ids[-1]})" if ids else ""
-    console.print(f"submitted {len(ids)} events to {settings.stream}{span}")
+    span = f" ({ids[0]} .. {ids[-1]})" if ids and not settings.partitions else ""
+    console.print(f"submitted {len(ids)} events to {target}{span}")
     return 0

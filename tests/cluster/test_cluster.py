@@ -1,0 +1,160 @@
+"""Partitioned mode on a real three-master Redis Cluster: placement, the producer, and two worker processes with one killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, cast
+
+import msgspec
+import pytest
+import redis
+
+from contracts import encode
+from contracts.codec import decode_dead_letter, decode_result
+from tests.cluster.local_cluster import LocalCluster
+from tests.workers.helpers import CLEAN, MUE_EXCEEDED, event, wait_for
+from tests.workers.test_processes import ROOT, WorkerProcess
+from workers.partitions import PartitionStreams, all_partitions, partition_of
+from workers.producer import send_partitioned
+from workers.streams import entries
+
+pytestmark = pytest.mark.redis
+
+P = 6
+GROUP = "claim-edit"
+
+
+def slot_owner(client: redis.RedisCluster, key: str) -> str:
+    node = client.nodes_manager.get_node_from_slot(client.keyslot(key))
+    assert node is not None
+    return f"{node.host}:{node.port}"
+
+
+def pending(client: redis.RedisCluster, stream: str) -> dict[str, Any]:
+    return cast("dict[str, Any]", client.xpending(stream, GROUP))
+
+
+def test_partitions_spread_over_the_masters_and_each_commits_in_one_slot(cluster: LocalCluster) -> None:
+    client = cluster.client()
+    try:
+        partitions = all_partitions(P)
+        owners = {p.label: slot_owner(client, p.submitted) for p in partitions}
+        assert set(owners.values()) == {f"127.0.0.1:{port}" for port in cluster.ports}, owners
+        for p in partitions:
+            # One script over a partition's keys must run (a cross-slot script would fail with CROSSSLOT).
+            script = "redis.call('XADD', KEYS[1], '*', 'a', '1'); redis.call('XADD', KEYS[2], '*', 'a', '1');" \
+                     "redis.call('XADD', KEYS[3], '*', 'a', '1'); redis.call('ZADD', KEYS[4], 1, 'x'); return 1"
+            assert client.eval(script, 4, p.submitted, p.edited, p.deadletter, p.submitted + ":seen") == 1
+            assert {slot_owner(client, key) for key in (p.edited, p.deadletter)} == {owners[p.label]}
+        with pytest.raises(redis.RedisClusterException, match="same key slot"):
+            client.eval("return 1", 2, partitions[0].submitted, partitions[1].submitted)  # the commit could not span partitions
+    finally:
+        client.close()
+
+
+def test_the_producer_writes_each_claim_to_its_partition(cluster: LocalCluster) -> None:
+    client = cluster.client()
+    try:
+        sent = [event(CLEAN) for _ in range(600)]
+        placed = send_partitioned(client, sent, P)
+        assert len(placed) == len(sent)
+        seen = 0
+        for p in all_partitions(P):
+            for _, fields in entries(cast("redis.Redis", client), p.submitted):
+                claim_id = msgspec.json.decode(fields[b"event"])["claim"]["claim_id"]
+                assert partition_of(claim_id, P) == p.index
+                seen += 1
+        assert seen == len(sent)
+    finally:
+        client.close()
+
+
+def _results_by_partition(client: redis.RedisCluster, partitions: list[PartitionStreams]) -> dict[int, list[Any]]:
+    return {cast("int", p.index): [decode_result(f[b"result"]) for _, f in entries(cast("redis.Redis", client), p.edited)]
+            for p in partitions}
+
+
+def _metric(worker: WorkerProcess, name: str) -> dict[str, float]:
+    """Samples of one series from the worker's /metrics: label text (or "") -> value."""
+    _, body = worker.get("/metrics")
+    found = {}
+    for line in body.decode().splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            series, value = line.rsplit(" ", 1)
+            found[series[len(name):]] = float(value)
+    return found
+
+
+@pytest.mark.fault
+def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_partition(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    client = cluster.client()
+    partitions = all_partitions(P)
+    flags = ("--redis-cluster", "--partitions", str(P), "--batch-size", "50", "--claim-idle-ms", "500")
+    workers: list[WorkerProcess] = []
+    try:
+        doomed = WorkerProcess(cluster.url, tmp_path, "doomed", *flags)
+        survivor = WorkerProcess(cluster.url, tmp_path, "survivor", *flags)
+        workers += [doomed, survivor]
+        doomed.wait_ready()
+        survivor.wait_ready()
+
+        sent = [event(CLEAN if i % 2 else MUE_EXCEEDED) for i in range(6000)]
+        claims_file = tmp_path / "events.jsonl"
+        claims_file.write_bytes(b"\n".join(encode(e) for e in sent) + b"\n")
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        submitter = subprocess.Popen([sys.executable, "-m", "workers.cli", "submit", str(claims_file), "--redis-url", cluster.url,
+                                      "--redis-cluster", "--partitions", str(P)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        # Bad entries a careless producer might write straight into partitions: each must become one dead letter there.
+        bad = {p.index: cast("bytes", client.xadd(p.submitted, {"event": b"{not json"})) for p in partitions}
+
+        wait_for(lambda: doomed.processed() > 0, what="the doomed worker to be mid-run")
+        os.kill(doomed.process.pid, signal.SIGKILL)
+        doomed.wait_exit()
+        held = sum(int(c["pending"]) for p in partitions for c in pending(client, p.submitted)["consumers"]
+                   if c["name"] in ("doomed", b"doomed"))
+        _, stderr = submitter.communicate(timeout=60)
+        assert submitter.returncode == 0, stderr.decode()
+        assert f"submitted {len(sent)} events to {P} partitions" in stderr.decode()
+
+        def finished() -> bool:
+            answered = sum(client.xlen(p.edited) + client.xlen(p.deadletter) for p in partitions)
+            return answered >= len(sent) + len(bad) and all(pending(client, p.submitted)["pending"] == 0 for p in partitions)
+
+        wait_for(finished, timeout_s=60, what="every event answered after the takeover")
+
+        by_partition = _results_by_partition(client, partitions)
+        counts = Counter(r.event_id for rs in by_partition.values() for r in rs)
+        assert set(counts) == {e.event_id for e in sent}
+        assert max(counts.values()) == 1, [e for e, n in counts.items() if n > 1][:5]
+        for index, found in by_partition.items():
+            assert all(partition_of(r.claim_id, P) == index for r in found)  # each result in its event's partition
+        for p in partitions:
+            letters = [decode_dead_letter(f[b"dead_letter"]) for _, f in entries(cast("redis.Redis", client), p.deadletter)]
+            assert [(d.stream, d.stream_id, d.reason) for d in letters] == [(p.submitted, bad[p.index].decode(), "not-json")]
+            group = next(g for g in client.xinfo_groups(p.submitted) if g["name"] in (GROUP, GROUP.encode()))
+            assert int(group["pending"]) == 0
+            assert int(group["lag"]) == 0
+
+        assert held > 0  # the killed worker really died holding entries (so the survivor had to take them over)
+        assert survivor.process.poll() is None
+        wait_for(lambda: sum(_metric(survivor, "claimedit_redeliveries_total").values()) >= 1, what="the takeover in the metrics")
+        lag_series = _metric(survivor, "claimedit_partition_consumer_lag")
+        assert set(lag_series) == {f'{{partition="{i}"}}' for i in range(P)}
+        wait_for(lambda: _metric(survivor, "claimedit_consumer_lag") == {"": 0.0}
+                 and set(_metric(survivor, "claimedit_partition_pending_entries").values()) == {0.0}, what="zero lag and pending")
+        survivor.process.send_signal(signal.SIGTERM)
+        assert survivor.wait_exit() == 0
+        log = survivor.log_path.read_text()
+        assert "Traceback" not in log, log[-3000:]
+    finally:
+        for worker in workers:
+            worker.kill()
+        client.close()

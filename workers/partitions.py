@@ -1,0 +1,74 @@
+"""Partitioned streams for Redis Cluster: the stream names of each partition and the claim_id -> partition hash.
+
+With P partitions, partition i has three streams that share the hash tag `{p<i>}`, so they (and the
+commit script's other keys, such as `<input>:seen`) live in one hash slot and the commit stays single-slot:
+
+    <prefix>:{p<i>}:submitted   <prefix>:{p<i>}:edited   <prefix>:{p<i>}:deadletter
+
+A producer picks the partition of a claim with `partition_of(claim_id, P)`: the CRC-32 (IEEE 802.3, the
+checksum of zlib, gzip, PNG, Java's `java.util.zip.CRC32`, Go's `crc32.ChecksumIEEE`) of the claim_id's
+UTF-8 bytes, as an unsigned 32-bit integer, modulo P. Redis's own CRC16 key slot does not pick the
+partition: it only decides which master holds a partition's streams.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "claims"
+
+
+def partition_of(claim_id: str, partitions: int) -> int:
+    """The partition of `claim_id` among `partitions`: crc32(claim_id as UTF-8) mod partitions."""
+    if partitions < 1:
+        raise ValueError(f"partitions must be at least 1, got {partitions}")
+    return zlib.crc32(claim_id.encode("utf-8")) % partitions
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionStreams:
+    """The three streams of one partition (or of the single-stream mode, where `index` is None)."""
+
+    index: int | None
+    submitted: str
+    edited: str
+    deadletter: str
+
+    @property
+    def label(self) -> str:
+        """The `partition` label value of per-partition metrics and the name in log lines."""
+        return "single" if self.index is None else str(self.index)
+
+
+def hash_tag(index: int) -> str:
+    return f"{{p{index}}}"
+
+
+def partition_streams(index: int, prefix: str = DEFAULT_PREFIX) -> PartitionStreams:
+    tag = f"{prefix}:{hash_tag(index)}"
+    return PartitionStreams(index, f"{tag}:submitted", f"{tag}:edited", f"{tag}:deadletter")
+
+
+def all_partitions(partitions: int, prefix: str = DEFAULT_PREFIX, only: tuple[int, ...] = ()) -> list[PartitionStreams]:
+    """The streams of partitions 0..partitions-1, or of `only` those indexes when given."""
+    indexes = only or tuple(range(partitions))
+    outside = [i for i in indexes if not 0 <= i < partitions]
+    if outside:
+        raise ValueError(f"partition ids {outside} are outside 0..{partitions - 1}")
+    return [partition_streams(i, prefix) for i in sorted(set(indexes))]
+
+
+def key_hash_tag(key: str) -> str:
+    """What Redis Cluster hashes for `key`: the text between the first `{` and the next `}` if non-empty, else the key."""
+    start = key.find("{")
+    if start >= 0:
+        end = key.find("}", start + 1)
+        if end > start + 1:
+            return key[start + 1 : end]
+    return key
+
+
+def same_slot(*keys: str) -> bool:
+    """True when Redis Cluster puts every key in one hash slot because they hash the same text."""
+    return len({key_hash_tag(key) for key in keys}) == 1
