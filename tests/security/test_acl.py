@@ -1,0 +1,161 @@
+"""ACL: deploy/redis/users.acl, loaded as shipped (test passwords hashed in), on a real redis-server.
+
+The worker user does its whole job (read, commit with dead letters, reclaim a dead consumer's entries, sample
+lag, leave the group) with no ACL denial at all, and nothing else; the producer user only adds to the input
+stream; the reader user only reads results and dead letters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from contracts import encode
+from edits import Engine
+from tests.security.servers import ROOT, RedisProcess, cli
+from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, pending_count, submit, tiny_reference, wait_for
+from workers.settings import Settings
+
+pytestmark = pytest.mark.redis
+
+USERS_ACL = ROOT / "deploy" / "redis" / "users.acl"
+PASSWORDS = {role: f"test-{role}-pw-{i}" for i, role in enumerate(("admin", "worker", "producer", "reader"))}
+
+
+def render_users_acl(directory: Path) -> Path:
+    """The shipped ACL file with each REPLACE_WITH_SHA256_OF_<ROLE>_PASSWORD placeholder filled in."""
+    def fill(match: re.Match[str]) -> str:
+        return "#" + hashlib.sha256(PASSWORDS[match.group(1).lower()].encode()).hexdigest()
+
+    text = re.sub(r"#REPLACE_WITH_SHA256_OF_([A-Z]+)_PASSWORD", fill, USERS_ACL.read_text(encoding="utf-8"))
+    path = directory / "users.acl"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def acl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+    directory = tmp_path_factory.mktemp("redis-acl")
+    with RedisProcess(directory, "--aclfile", str(render_users_acl(directory))) as server:
+        yield server
+
+
+def _client(server: RedisProcess, role: str) -> redis.Redis:
+    return redis.Redis(host="127.0.0.1", port=server.port, username=f"claimedit-{role}", password=PASSWORDS[role])
+
+
+@pytest.fixture
+def admin(acl_server: RedisProcess) -> Iterator[redis.Redis]:
+    client = _client(acl_server, "admin")
+    client.flushall()
+    client.acl_log_reset()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_the_shipped_file_refuses_to_load_with_its_placeholders(tmp_path: Path) -> None:
+    server = RedisProcess(tmp_path, "--aclfile", str(USERS_ACL))
+    done = subprocess.run(server.args, capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode != 0
+    assert "password hash must be exactly 64" in done.stdout + done.stderr
+    server.stop()
+
+
+def test_unauthenticated_clients_can_do_nothing(acl_server: RedisProcess, admin: redis.Redis) -> None:
+    anonymous = redis.Redis(host="127.0.0.1", port=acl_server.port)
+    with pytest.raises(redis.AuthenticationError):
+        anonymous.ping()
+
+
+def test_worker_user_does_its_whole_job_without_a_single_denial(acl_server: RedisProcess, admin: redis.Redis, tmp_path: Path) -> None:
+    # Entries a consumer read and never committed: the worker must reclaim them (XPENDING, XAUTOCLAIM).
+    admin.xgroup_create("claims.submitted", "claim-edit", id="0", mkstream=True)
+    orphans = [event(CLEAN) for _ in range(3)]
+    submit(admin, "claims.submitted", orphans)
+    admin.xreadgroup("claim-edit", "crashed-worker", {"claims.submitted": ">"}, count=10)
+    password_file = tmp_path / "worker-password"
+    password_file.write_text(PASSWORDS["worker"] + "\n", encoding="utf-8")  # as a mounted secret usually ends
+    settings = Settings(redis_url=f"redis://127.0.0.1:{acl_server.port}/0", redis_username="claimedit-worker",
+                        redis_password_file=str(password_file), http_port=0, http_host="127.0.0.1", block_ms=50, batch_size=8,
+                        consumer="acl-1", stats_interval_s=0.2, claim_idle_ms=100)
+    fresh = [event(lines) for _ in range(4) for lines in (CLEAN, MUE_EXCEEDED)]
+    with WorkerThread(settings, Engine(tiny_reference())) as running:
+        submit(admin, "claims.submitted", fresh)
+        admin.xadd("claims.submitted", {"event": b'{"event_id": "E-broken", "claim": '})
+        wait_for(lambda: admin.xlen("claims.edited") >= len(orphans) + len(fresh) and admin.xlen("claims.deadletter") >= 1,
+                 what="every result and the dead letter under the worker ACL")
+        wait_for(lambda: running.worker.health.ready, what="readiness (XINFO GROUPS) under the worker ACL")
+    assert running.exit_code == 0
+    assert pending_count(admin) == 0
+    assert [c["name"] for c in admin.xinfo_consumers("claims.submitted", "claim-edit")] == [b"crashed-worker"]  # acl-1 left the group
+    denials = [entry for entry in admin.acl_log() if entry.get("username") == "claimedit-worker"]
+    assert denials == []
+
+
+def _denied(action: Callable[[], Any]) -> None:
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        action()
+
+
+def test_worker_user_can_do_nothing_else(acl_server: RedisProcess, admin: redis.Redis) -> None:
+    admin.set("billing:secret", "x")
+    admin.xadd("claims.submitted", {"event": b"{}"})
+    worker = _client(acl_server, "worker")
+    try:
+        assert worker.ping()
+        _denied(worker.flushall)
+        _denied(lambda: worker.keys("*"))
+        _denied(lambda: worker.get("billing:secret"))
+        _denied(lambda: worker.xrange("claims.submitted"))  # it reads only through its consumer group
+        _denied(lambda: worker.xadd("audit.log", {"x": "1"}))
+        _denied(lambda: worker.delete("claims.submitted"))
+        _denied(lambda: worker.config_get("*"))
+        _denied(lambda: worker.eval("return 1", 0))
+        _denied(worker.script_flush)
+        _denied(worker.acl_list)
+    finally:
+        worker.close()
+
+
+def test_producer_user_submits_and_cannot_read_claims_back(acl_server: RedisProcess, admin: redis.Redis, tmp_path: Path) -> None:
+    claims = tmp_path / "claims.jsonl"
+    claims.write_bytes(b"".join(encode(event(CLEAN)) + b"\n" for _ in range(3)))
+    env = {"CLAIMEDIT_REDIS_URL": f"redis://127.0.0.1:{acl_server.port}/0", "CLAIMEDIT_REDIS_USERNAME": "claimedit-producer",
+           "CLAIMEDIT_REDIS_PASSWORD": PASSWORDS["producer"]}
+    sent = cli("submit", str(claims), env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert admin.xlen("claims.submitted") == 3
+    producer = _client(acl_server, "producer")
+    try:
+        _denied(lambda: producer.xrange("claims.submitted"))
+        _denied(lambda: producer.xreadgroup("g", "c", {"claims.submitted": ">"}))
+        _denied(lambda: producer.xadd("claims.edited", {"result": "{}"}))
+        _denied(lambda: producer.xadd("claims.deadletter", {"dead_letter": "{}"}))
+    finally:
+        producer.close()
+
+
+def test_reader_user_follows_results_and_writes_nothing(acl_server: RedisProcess, admin: redis.Redis, tmp_path: Path) -> None:
+    admin.xadd("claims.edited", {"result": b'{"marker": "reader"}'})
+    password_file = tmp_path / "reader-password"
+    password_file.write_text(PASSWORDS["reader"], encoding="utf-8")
+    shown = cli("results", "--redis-url", f"redis://127.0.0.1:{acl_server.port}/0", "--redis-username", "claimedit-reader",
+                "--redis-password-file", str(password_file), "--from-start", "--count", "1", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == '{"marker": "reader"}'
+    reader = _client(acl_server, "reader")
+    try:
+        _denied(lambda: reader.xadd("claims.edited", {"result": "{}"}))
+        _denied(lambda: reader.xrange("claims.submitted"))
+        _denied(lambda: reader.xtrim("claims.deadletter", maxlen=0))
+    finally:
+        reader.close()
