@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
-# Installs the system tools the deploy tests need (promtool and prometheus, from Debian's
-# `prometheus` package). Idempotent: does nothing when both are already on PATH.
+# Installs the system tools the tests need: promtool and prometheus (Debian's `prometheus` package) for
+# tests/deploy; redis-server, redis-cli (`redis-server`, `redis-tools`) and openssl (test certificates) for the
+# worker and security tests. Idempotent: does nothing when all are already on PATH.
 # Never starts a service: while installing, a policy-rc.d that refuses every start is in place.
 set -euo pipefail
 
+tools=(promtool prometheus redis-server redis-cli openssl)
+declare -A package_of=([promtool]=prometheus [prometheus]=prometheus [redis-server]=redis-server [redis-cli]=redis-tools [openssl]=openssl)
 missing=()
-for tool in promtool prometheus; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+packages=()
+for tool in "${tools[@]}"; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        missing+=("$tool")
+        case " ${packages[*]} " in *" ${package_of[$tool]} "*) ;; *) packages+=("${package_of[$tool]}") ;; esac
+    fi
 done
 if [ "${#missing[@]}" -eq 0 ]; then
-    echo "install-system-deps: promtool and prometheus present ($(command -v prometheus))"
+    echo "install-system-deps: promtool, prometheus, redis-server, redis-cli and openssl present ($(command -v prometheus))"
     exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-system-deps: MISSING ${missing[*]}." >&2
     echo "install-system-deps: cannot install them here (needs root and apt-get)." >&2
-    echo "install-system-deps: install Debian's 'prometheus' package (or put promtool and prometheus on PATH);" >&2
-    echo "install-system-deps: the tests in tests/deploy that need them will fail until then." >&2
+    echo "install-system-deps: install Debian's ${packages[*]} package(s) (or put ${missing[*]} on PATH);" >&2
+    echo "install-system-deps: the tests that need them will fail until then." >&2
     exit 0
 fi
 
-# Debian's postinst would start prometheus.service; policy-rc.d exit 101 forbids it.
+# Debian's postinsts would start prometheus.service and redis-server.service; policy-rc.d exit 101 forbids it.
 # Only add (and later remove) our own policy file, never touch one that is already there.
 policy=/usr/sbin/policy-rc.d
 own_policy=0
@@ -36,15 +43,15 @@ cleanup() {
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
-echo "install-system-deps: installing prometheus (missing: ${missing[*]})"
+echo "install-system-deps: installing ${packages[*]} (missing: ${missing[*]})"
 apt-get update -qq
 # No recommends: they pull prometheus-node-exporter, another service we do not want.
-apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 
-for tool in promtool prometheus; do
+for tool in "${tools[@]}"; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "install-system-deps: $tool still missing after installing prometheus" >&2
+        echo "install-system-deps: $tool still missing after installing ${packages[*]}" >&2
         exit 1
     fi
 done
-echo "install-system-deps: installed $(prometheus --version 2>&1 | head -n 1)"
+echo "install-system-deps: installed ${packages[*]} ($(prometheus --version 2>&1 | head -n 1); $(redis-server --version | cut -d ' ' -f 3))"
