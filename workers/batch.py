@@ -15,7 +15,7 @@ from faststream.redis.parser import BinaryMessageFormatV1
 
 from contracts import ClaimEdited, DeadLetter, DeadLetterReason, InvalidEvent, decode_event, encode
 from edits import Engine
-from workers.deadletters import dead_letter
+from workers.deadletters import BATCH_PAYLOAD_BUDGET_BYTES, dead_letter, keep_prefix_only
 
 EVENT_FIELD = b"event"
 FASTSTREAM_FIELD = b"__data__"  # what a FastStream publisher writes: its envelope, with the event as the body
@@ -134,6 +134,7 @@ class BatchPreparer:
         batch = PreparedBatch(source)
         edit = self.engine.edit
         max_bytes = self.max_event_bytes
+        keep_whole = max(BATCH_PAYLOAD_BUDGET_BYTES, 2 * max_bytes)  # dead-letter payload text kept whole in this batch
         for stream_id, fields in zip(ids, entries, strict=True):
             count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
             raw = event_payload(fields, max_bytes)
@@ -156,5 +157,9 @@ class BatchPreparer:
                     except Exception as error:  # an edit bug must not stop the stream: the entry is kept as a dead letter
                         record = self.dead(stream_id, "engine-error", _short(f"{type(error).__name__}: {error}"), raw, count,
                                            event_id=event.event_id)
+            if type(record) is DeadLetter and not record.payload_truncated:
+                keep_whole -= len(record.payload)
+                if keep_whole < 0:  # a flood of big bad payloads: keep prefixes, so the commit stays a few MB
+                    record = keep_prefix_only(record)
             batch.add(stream_id, record, encode(record))
         return batch

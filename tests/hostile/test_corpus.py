@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import tracemalloc
 
@@ -13,7 +14,7 @@ from contracts.codec import MAX_DETAIL_CHARS, decode_dead_letter, decode_result
 from edits import Engine, load_default_reference
 from tests.hostile.corpus import ENTRIES, LIMIT, MIB, PAYLOADS, Case, EntryCase, payload_case
 from workers.batch import BatchPreparer
-from workers.deadletters import PAYLOAD_PREFIX_BYTES
+from workers.deadletters import BATCH_PAYLOAD_BUDGET_BYTES, PAYLOAD_PREFIX_BYTES, dead_letter
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +80,11 @@ def test_every_payload_in_one_batch_gives_one_record_each(preparer: BatchPrepare
         assert decode_dead_letter(encode(record)) == record
         assert record.payload_bytes == len(payload)
         assert record.payload_sha256 == hashlib.sha256(payload).hexdigest()
-        assert record.payload_truncated is (len(payload) > LIMIT)
+        if len(payload) > LIMIT:
+            assert record.payload_truncated
         kept = msgspec.convert(record.payload, bytes) if record.payload_encoding == "base64" else record.payload.encode()
         assert payload.startswith(kept)
-        if record.payload_truncated:
+        if record.payload_truncated:  # over the limit, or past the batch's budget for whole payloads
             assert len(kept) <= PAYLOAD_PREFIX_BYTES
         else:
             assert kept == payload
@@ -116,3 +118,36 @@ def test_an_oversize_faststream_envelope_is_not_parsed(preparer: BatchPreparer) 
     assert record.payload_truncated
     assert record.payload_bytes == len(fields[b"__data__"])
     assert peak < 2 * MIB, f"preparing one oversize entry allocated {peak / MIB:.1f} MiB"
+
+
+@pytest.mark.parametrize("fill", [b"\x01", b'"', b"\\"], ids=["control characters", "quotes", "backslashes"])
+def test_a_dead_letter_is_at_most_about_4_3_of_its_payload(fill: bytes) -> None:
+    """JSON escapes a control character to six bytes: such text is kept as base64 instead."""
+    payload = fill * (LIMIT - 1)
+    letter = dead_letter(stream="s", stream_id="1-0", reason="not-json", detail="d", payload=payload, delivery_count=1, consumer="c",
+                         max_payload_bytes=LIMIT)
+    assert not letter.payload_truncated
+    assert letter.payload_encoding == "base64"
+    assert base64.b64decode(letter.payload) == payload
+    assert len(encode(letter)) < len(payload) * 4 // 3 + 1024
+
+
+def test_a_batch_of_big_bad_payloads_keeps_whole_ones_only_up_to_a_budget(preparer: BatchPreparer) -> None:
+    """Dead letters keep payloads under the limit whole, until the batch has kept BATCH_PAYLOAD_BUDGET_BYTES: then prefixes.
+
+    Without the budget, 100 such entries made a 600 MB commit that timed out and was retried forever (measured).
+    """
+    payloads = [bytes([i % 30 + 1]) * (LIMIT - 1) for i in range(40)]  # valid UTF-8, not JSON
+    batch = preparer.prepare([f"1-{i}".encode() for i in range(40)], [{b"event": p} for p in payloads])
+    letters = [record for record in batch.records if type(record) is DeadLetter]
+    assert len(letters) == 40
+    assert {letter.reason for letter in letters} == {"not-json"}
+    whole = [letter for letter in letters if not letter.payload_truncated]
+    assert 2 <= len(whole) < 40
+    assert sum(len(letter.payload) for letter in whole) <= max(BATCH_PAYLOAD_BUDGET_BYTES, 2 * LIMIT)
+    assert sum(len(encode(record)) for record in batch.records) < max(BATCH_PAYLOAD_BUDGET_BYTES, 2 * LIMIT) + 40 * 8 * 1024
+    for letter, payload in zip(letters, payloads, strict=True):
+        assert letter.payload_bytes == len(payload)
+        assert letter.payload_sha256 == hashlib.sha256(payload).hexdigest()
+        kept = base64.b64decode(letter.payload) if letter.payload_encoding == "base64" else letter.payload.encode()
+        assert kept == payload if not letter.payload_truncated else payload.startswith(kept) and len(kept) <= PAYLOAD_PREFIX_BYTES

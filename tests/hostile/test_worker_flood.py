@@ -35,6 +35,11 @@ def _big_entries() -> list[tuple[dict[bytes, bytes], DeadLetterReason]]:
     return [kinds[i % len(kinds)] for i in range(20)]
 
 
+def _just_under_the_limit() -> list[tuple[dict[bytes, bytes], DeadLetterReason]]:
+    """10 entries of 1 MiB - 1 of control characters: refused as not-json, and JSON-escaped they would be 6 MiB each."""
+    return [({b"event": bytes([i + 1]) * (LIMIT - 1)}, "not-json") for i in range(10)]
+
+
 def _vm_kib(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -65,7 +70,7 @@ def test_a_hostile_flood_becomes_dead_letters_and_the_worker_keeps_serving(redis
         ({b"event": case.payload()}, case.reason, case.name) for case in PAYLOADS
     ] + [(case.fields(), case.reason, case.name) for case in ENTRIES] + [
         (fields, reason, f"5 MiB entry {i}") for i, (fields, reason) in enumerate(_big_entries())
-    ]
+    ] + [(fields, reason, f"1 MiB - 1 entry {i}") for i, (fields, reason) in enumerate(_just_under_the_limit())]
     expected: dict[bytes, tuple[DeadLetterReason | None, str, dict[bytes, bytes]]] = {}
     good_ids: set[str] = set()
     for i, (corpus_fields, reason, name) in enumerate(hostile):  # interleaved: a good event after every hostile entry
@@ -100,9 +105,12 @@ def test_a_hostile_flood_becomes_dead_letters_and_the_worker_keeps_serving(redis
         if raw is not None:
             assert letter.payload_bytes == len(raw), name
             assert letter.payload_sha256 == hashlib.sha256(raw).hexdigest(), name
-        assert letter.payload_truncated is (letter.payload_bytes > LIMIT), name
+        if letter.payload_bytes > LIMIT:
+            assert letter.payload_truncated, name
         if letter.payload_truncated:  # only a prefix is kept: the dead-letter stream does not grow by the flood's size
             assert len(letter.payload) <= PAYLOAD_PREFIX_BYTES * 4 // 3 + 4, name
+        else:
+            assert len(letter.payload) <= letter.payload_bytes * 4 // 3 + 4, name
 
     answered = Counter(r.event_id for r in results(redis_client))
     assert good_ids <= set(answered)
