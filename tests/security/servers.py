@@ -3,7 +3,9 @@ whole output is kept, so a test can search it for what must never be logged."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,20 +20,34 @@ from tests.workers.helpers import save_tiny_reference, wait_for
 from workers.embedded_redis import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+USERS_ACL = ROOT / "deploy" / "redis" / "users.acl"
+PASSWORDS = {role: f"test-{role}-pw-{i}" for i, role in enumerate(("admin", "worker", "producer", "reader"))}
+
+
+def render_users_acl(directory: Path) -> Path:
+    """The shipped ACL file with each REPLACE_WITH_SHA256_OF_<ROLE>_PASSWORD placeholder filled in from PASSWORDS."""
+    def fill(match: re.Match[str]) -> str:
+        return "#" + hashlib.sha256(PASSWORDS[match.group(1).lower()].encode()).hexdigest()
+
+    text = re.sub(r"#REPLACE_WITH_SHA256_OF_([A-Z]+)_PASSWORD", fill, USERS_ACL.read_text(encoding="utf-8"))
+    path = directory / "users.acl"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 class RedisProcess:
-    """`redis-server` on a free loopback port with `extra` options; `port` is where clients connect (TLS or not)."""
+    """`redis-server` on a free loopback port with `extra` options (after `config`, a config file, if given);
+    `port` is where clients connect (TLS or not)."""
 
-    def __init__(self, directory: Path, *extra: str, tls: bool = False) -> None:
+    def __init__(self, directory: Path, *extra: str, tls: bool = False, config: Path | None = None) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not on PATH (deploy/ci/install-system-deps.sh installs it)"
         self.port = free_port()
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         port_options = ["--port", "0", "--tls-port", str(self.port)] if tls else ["--port", str(self.port)]
-        self.args = [binary, *port_options, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory),
-                     "--daemonize", "no", "--loglevel", "warning", *extra]
+        self.args = [binary, *([str(config)] if config else []), *port_options, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                     "--dir", str(directory), "--daemonize", "no", "--loglevel", "warning", *extra]
         self.log_path = directory / "redis-server.log"
         self._log = self.log_path.open("wb")
         self.process: subprocess.Popen[bytes] | None = None

@@ -7,8 +7,6 @@ stream; the reader user only reads results and dead letters.
 
 from __future__ import annotations
 
-import hashlib
-import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,29 +14,16 @@ from typing import Any
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from contracts import encode
 from edits import Engine
-from tests.security.servers import ROOT, RedisProcess, cli
+from tests.security.servers import PASSWORDS, USERS_ACL, RedisProcess, cli, render_users_acl
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, pending_count, submit, tiny_reference, wait_for
 from workers.settings import Settings
 
 pytestmark = pytest.mark.redis
-
-USERS_ACL = ROOT / "deploy" / "redis" / "users.acl"
-PASSWORDS = {role: f"test-{role}-pw-{i}" for i, role in enumerate(("admin", "worker", "producer", "reader"))}
-
-
-def render_users_acl(directory: Path) -> Path:
-    """The shipped ACL file with each REPLACE_WITH_SHA256_OF_<ROLE>_PASSWORD placeholder filled in."""
-    def fill(match: re.Match[str]) -> str:
-        return "#" + hashlib.sha256(PASSWORDS[match.group(1).lower()].encode()).hexdigest()
-
-    text = re.sub(r"#REPLACE_WITH_SHA256_OF_([A-Z]+)_PASSWORD", fill, USERS_ACL.read_text(encoding="utf-8"))
-    path = directory / "users.acl"
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 @pytest.fixture(scope="module")
 def acl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
@@ -71,7 +56,7 @@ def test_the_shipped_file_refuses_to_load_with_its_placeholders(tmp_path: Path) 
 
 
 def test_unauthenticated_clients_can_do_nothing(acl_server: RedisProcess, admin: redis.Redis) -> None:
-    anonymous = redis.Redis(host="127.0.0.1", port=acl_server.port)
+    anonymous = redis.Redis(host="127.0.0.1", port=acl_server.port, retry=Retry(NoBackoff(), 0))
     with pytest.raises(redis.AuthenticationError):
         anonymous.ping()
 

@@ -90,7 +90,7 @@ def test_no_patient_data_in_logs_metrics_details_or_results_output(redis_client:
         assert marker not in metrics.decode(), marker
 
     letters = {letter.payload: letter for letter in dead_letters(redis_client)}
-    for (body, field), raw in zip(BAD, raw_bad, strict=True):
+    for (_, field), raw in zip(BAD, raw_bad, strict=True):
         letter = letters[raw.decode()]  # the payload is the raw event, kept whole for repair
         assert letter.reason == "schema"
         assert field in letter.detail, letter.detail

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from contracts import encode
 from edits import Engine
 from tests.security.pki import Pki, make_pki
-from tests.security.servers import RedisProcess, WorkerProcess, cli
+from tests.security.servers import PASSWORDS, ROOT, RedisProcess, WorkerProcess, cli, render_users_acl
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, results, submit, tiny_reference, wait_for
 from workers import connection
 from workers.settings import Settings
@@ -125,3 +127,34 @@ def test_plain_url_with_tls_files_is_a_usage_error(pki: Pki, tmp_path: Path) -> 
     sent = cli("submit", str(claims), "--redis-url", "redis://127.0.0.1:1", "--redis-ca-file", str(pki.ca))
     assert sent.returncode == 2
     assert "rediss://" in sent.stderr
+
+
+def test_shipped_redis_conf_and_users_serve_the_worker_and_producer_over_mutual_tls(pki: Pki, tmp_path: Path) -> None:
+    """deploy/redis/redis-tls.conf with deploy/redis/users.acl, only the paths pointed at the test's files."""
+    acl = render_users_acl(tmp_path)
+    conf = (ROOT / "deploy" / "redis" / "redis-tls.conf").read_text(encoding="utf-8")
+    for shipped, local in (("/etc/redis/tls/server.crt", pki.server_cert), ("/etc/redis/tls/server.key", pki.server_key),
+                           ("/etc/redis/tls/ca.crt", pki.ca), ("/etc/redis/users.acl", acl)):
+        assert shipped in conf
+        conf = conf.replace(shipped, str(local))
+    config = tmp_path / "redis-tls.conf"
+    config.write_text(conf, encoding="utf-8")
+    with RedisProcess(tmp_path / "redis", config=config, tls=True) as server:
+        tls = {"redis_url": _url(server), "redis_ca_file": str(pki.ca), "redis_cert_file": str(pki.client_cert),
+               "redis_key_file": str(pki.client_key)}
+        producer = connection.sync_client(Settings(**tls, redis_username="claimedit-producer", redis_password=PASSWORDS["producer"]))
+        worker = connection.sync_client(Settings(**tls, redis_username="claimedit-worker", redis_password=PASSWORDS["worker"]))
+        try:
+            worker.xgroup_create("claims.submitted", "claim-edit", id="0", mkstream=True)
+            producer.xadd("claims.submitted", {"event": encode(event(CLEAN))})
+            read = worker.xreadgroup("claim-edit", "tls-acl-1", {"claims.submitted": ">"}, count=10)
+            assert len(read[0][1]) == 1
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                producer.xrange("claims.submitted")
+        finally:
+            producer.close()
+            worker.close()
+        plain = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=5, retry=Retry(NoBackoff(), 0))  # no TLS: refused
+        with pytest.raises(redis.ConnectionError):
+            plain.ping()
+        plain.close()
