@@ -43,6 +43,7 @@ DeadLetterReason = Literal[
     "unsupported-schema-version",
     "max-deliveries",
     "engine-error",
+    "duplicate-event",
 ]
 DEAD_LETTER_REASONS: tuple[DeadLetterReason, ...] = DeadLetterReason.__args__  # type: ignore[attr-defined]
 

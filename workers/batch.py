@@ -28,28 +28,51 @@ Record = ClaimEdited | DeadLetter
 
 
 class PreparedBatch:
-    """The commit script's entries (`id, kind, body` each, flat, as text) and the record behind each entry.
+    """The commit script's entries (`id, kind, body, event_id` each, flat, as text) and the record behind each entry.
 
     Text, not bytes: the script receives them as one MessagePack array, and Redis's Lua `cmsgpack`
     reads MessagePack str but not bin. The bodies are msgspec JSON, so always valid UTF-8.
+    `event_id` is the result's (the script's idempotency key), empty for a dead letter.
+    `payloads` and `delivery_counts` are kept only to build a `duplicate-event` dead letter when the
+    script finds a result's event_id already answered: rare, so nothing is encoded for it up front.
     """
 
-    __slots__ = ("args", "ids", "records", "source", "started")
+    __slots__ = ("args", "delivery_counts", "ids", "payloads", "preparer", "records", "source", "started")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, preparer: BatchPreparer | None = None, delivery_counts: Mapping[bytes, int] | None = None) -> None:
         self.source = source  # "read", "reclaim" or "pending": for the batch log line
+        self.preparer = preparer
+        self.delivery_counts = delivery_counts
         self.started = time.perf_counter()
         self.ids: list[bytes] = []
         self.records: list[Record] = []
+        self.payloads: list[bytes | None] = []
         self.args: list[str] = []
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(self, stream_id: bytes, record: Record, body: bytes) -> None:
+    def add(self, stream_id: bytes, record: Record, body: bytes, payload: bytes | None = None) -> None:
         self.ids.append(stream_id)
         self.records.append(record)
-        self.args += (stream_id.decode(), RESULT_KIND if type(record) is ClaimEdited else DEAD_LETTER_KIND, body.decode())
+        self.payloads.append(payload)
+        if type(record) is ClaimEdited:
+            self.args += (stream_id.decode(), RESULT_KIND, body.decode(), record.event_id)
+        else:
+            self.args += (stream_id.decode(), DEAD_LETTER_KIND, body.decode(), "")
+
+    def duplicates(self, indexes: Sequence[int], detail: str) -> PreparedBatch:
+        """A batch of `duplicate-event` dead letters for these entries (results whose event_id was already answered)."""
+        if self.preparer is None:
+            raise ValueError("a batch built without a preparer cannot build dead letters")
+        batch = PreparedBatch(self.source, self.preparer, self.delivery_counts)
+        counts = self.delivery_counts or {}
+        for i in indexes:
+            stream_id, record, payload = self.ids[i], self.records[i], self.payloads[i] or b""
+            event_id = record.event_id if type(record) is ClaimEdited else None
+            letter = self.preparer.dead(stream_id, "duplicate-event", detail, payload, counts.get(stream_id, 1), event_id=event_id)
+            batch.add(stream_id, letter, encode(letter), payload)
+        return batch
 
 
 def _fields_payload(fields: Fields | None) -> bytes:
@@ -131,7 +154,7 @@ class BatchPreparer:
         max_deliveries: int | None = None,
     ) -> PreparedBatch:
         """One record per entry. With `delivery_counts`, entries delivered more than `max_deliveries` times are dead-lettered."""
-        batch = PreparedBatch(source)
+        batch = PreparedBatch(source, self, delivery_counts)
         edit = self.engine.edit
         max_bytes = self.max_event_bytes
         keep_whole = max(BATCH_PAYLOAD_BUDGET_BYTES, 2 * max_bytes)  # dead-letter payload text kept whole in this batch
@@ -161,5 +184,5 @@ class BatchPreparer:
                 keep_whole -= len(record.payload)
                 if keep_whole < 0:  # a flood of big bad payloads: keep prefixes, so the commit stays a few MB
                     record = keep_prefix_only(record)
-            batch.add(stream_id, record, encode(record))
+            batch.add(stream_id, record, encode(record), raw)
         return batch

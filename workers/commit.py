@@ -5,6 +5,12 @@ consumer and a reclaiming one can both edit an entry, yet exactly one result (or
 written. Ack and publish happen in one script, so a crash leaves an entry either pending (it will be
 redelivered) or done, never acked without its answer.
 
+Idempotency on `event_id`: a producer that sends one event twice (two stream entries) gets one result.
+The script keeps, per input stream, a sorted set of the event_ids it published results for in the last
+`dedup_window_s` seconds (score: commit time in ms, pruned every commit). A result whose event_id is
+already there is not published; the entry gets a `duplicate-event` dead letter instead, in a second run
+of the same script, so every entry still ends as exactly one result or one dead letter.
+
 `Committer` keeps at most one commit in flight: batch N commits while batch N+1 is read and edited.
 """
 
@@ -22,30 +28,55 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from contracts import DeadLetter
 from workers.batch import PreparedBatch
 from workers.health import Health
 from workers.metrics import BatchSummary, WorkerMetrics
 
-# KEYS: input stream, result stream, dead-letter stream. ARGV: group, maxlen, and one MessagePack array
-# [id, kind, body, id, kind, body, ...]: one argument instead of three per entry, because redis-py packs
-# each argument in Python (measured: 12% of the worker's CPU with 1,500 arguments per batch).
-# Returns one character per entry: "1" acked here and published, "0" already acked elsewhere.
+# KEYS: input stream, result stream, dead-letter stream, the input stream's seen-event_ids sorted set.
+# ARGV: group, maxlen, dedup window in ms (0: off), and one MessagePack array [id, kind, body, event_id, ...]:
+# one argument instead of four per entry, because redis-py packs each argument in Python (measured: 12% of
+# the worker's CPU with 1,500 arguments per batch).
+# Returns one character per entry: "1" acked here and published, "0" already acked elsewhere, "D" a result
+# whose event_id was answered within the window: neither acked nor published, so the worker can send its
+# `duplicate-event` dead letter through this same script (ack and publish stay one step per entry).
+# The seen set is checked (ZADD NX: one call for the check and the mark) before the ack, because once acked
+# a duplicate's result could no longer be withheld; the mark is undone when the ack finds the entry taken.
 COMMIT_LUA = """
 local group = ARGV[1]
 local maxlen = ARGV[2]
-local items = cmsgpack.unpack(ARGV[3])
+local window_ms = tonumber(ARGV[3])
+local items = cmsgpack.unpack(ARGV[4])
+local seen = KEYS[4]
+local score = ''
+if window_ms > 0 then
+  local t = redis.call('TIME')
+  local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  score = string.format('%d', now_ms)  -- formatted once: Redis would format a Lua number per call
+  redis.call('ZREMRANGEBYSCORE', seen, '-inf', string.format('(%d', now_ms - window_ms))
+end
 local flags = {}
 local n = 0
-for i = 1, #items, 3 do
+for i = 1, #items, 4 do
   n = n + 1
-  if redis.call('XACK', KEYS[1], group, items[i]) == 1 then
-    if items[i + 1] == 'r' then
+  local result = items[i + 1] == 'r'
+  local added = 0
+  if result and window_ms > 0 then
+    added = redis.call('ZADD', seen, 'NX', score, items[i + 3])
+  end
+  if result and window_ms > 0 and added == 0 then
+    flags[n] = 'D'
+  elseif redis.call('XACK', KEYS[1], group, items[i]) == 1 then
+    if result then
       redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'result', items[i + 2])
     else
       redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'dead_letter', items[i + 2])
     end
     flags[n] = '1'
   else
+    if added == 1 then
+      redis.call('ZREM', seen, items[i + 3])  -- nothing published here: the event_id stays unanswered
+    end
     flags[n] = '0'
   end
 end
@@ -54,10 +85,20 @@ return table.concat(flags)
 
 _pack = msgspec.msgpack.Encoder().encode
 RETRYABLE = (RedisConnectionError, RedisTimeoutError)
+SEEN_SUFFIX = ":seen"  # appended to the input stream's name: same hash tag, so the same Cluster slot
+DEFAULT_DEDUP_WINDOW_S = 600.0
+_NEEDS_DEAD_LETTER = ord("D")
+_PUBLISHED = ord("1")
+DUPLICATE = ord("d")
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 5.0
 
 log = structlog.get_logger("claimedit.commit")
+
+
+def seen_key(stream: str) -> str:
+    """The sorted set of event_ids answered recently from `stream` (the idempotency window)."""
+    return stream + SEEN_SUFFIX
 
 
 def backoff_delays(first: float = BACKOFF_FIRST_S, most: float = BACKOFF_MAX_S) -> Callable[[], float]:
@@ -84,10 +125,12 @@ class Committer:
         maxlen: int,
         metrics: WorkerMetrics,
         health: Health,
+        dedup_window_s: float = DEFAULT_DEDUP_WINDOW_S,
     ) -> None:
         self._script = client.register_script(COMMIT_LUA)  # EVALSHA; reloaded by redis-py after a server restart
-        self._keys = [stream, result_stream, deadletter_stream]
-        self._head = [group.encode(), str(maxlen).encode()]
+        self._keys = [stream, result_stream, deadletter_stream, seen_key(stream)]
+        self.dedup_window_s = dedup_window_s
+        self._head = [group.encode(), str(maxlen).encode(), str(round(dedup_window_s * 1000)).encode()]
         self._metrics = metrics
         self._health = health
         self._inflight: asyncio.Task[BatchSummary | None] | None = None
@@ -124,9 +167,37 @@ class Committer:
         flags = await self._run(batch)
         if flags is None:
             return None
-        summary = self._metrics.record(batch, flags)
+        duplicates = await self._dead_letter_duplicates(batch, flags)
+        if duplicates is None:
+            return None
+        flags, letters = duplicates
+        summary = self._metrics.record(batch, flags, duplicate_letters=letters)
         self._log(batch, summary)
         return summary
+
+    async def _dead_letter_duplicates(self, batch: PreparedBatch, flags: bytes) -> tuple[bytes, list[DeadLetter]] | None:
+        """Commit a `duplicate-event` dead letter for each entry flagged "D"; the batch's final flags ("d" for those).
+
+        None when abandoned: those entries stay pending, and on redelivery they are found duplicate again.
+        """
+        indexes = [i for i, flag in enumerate(flags) if flag == _NEEDS_DEAD_LETTER]
+        if not indexes:
+            return flags, []
+        detail = f"event_id already answered by another entry within the last {self.dedup_window_s:g} s (--dedup-window-s)"
+        letters_batch = batch.duplicates(indexes, detail)
+        letter_flags = await self._run(letters_batch)
+        if letter_flags is None:
+            return None
+        final = bytearray(flags)
+        letters: list[DeadLetter] = []
+        for i, flag, letter in zip(indexes, letter_flags, letters_batch.records, strict=True):
+            if flag == _PUBLISHED:
+                final[i] = DUPLICATE
+                assert type(letter) is DeadLetter
+                letters.append(letter)
+            else:  # taken over and acked by another consumer between the two calls
+                final[i] = flag
+        return bytes(final), letters
 
     async def _run(self, batch: PreparedBatch) -> bytes | None:
         next_delay = backoff_delays()
@@ -167,6 +238,7 @@ class Committer:
             count=summary.entries,
             acked=summary.acked,
             duplicates=summary.duplicates,
+            duplicate_events=summary.duplicate_events,
             dead_letters=len(summary.dead_letters),
             **{f"outcome_{name}": count for name, count in summary.outcomes.items()},
             duration_ms=round((time.perf_counter() - batch.started) * 1000, 2),

@@ -9,7 +9,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections import Counter as Tally
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
@@ -29,6 +29,7 @@ BATCH_SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 LATENCY_SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 BATCH_SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 ACKED = ord("1")
+DUPLICATE_EVENT = ord("d")
 
 
 class BatchHistogram(Collector):
@@ -75,6 +76,7 @@ class BatchSummary:
     acked: int
     outcomes: dict[str, int] = field(default_factory=dict)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    duplicate_events: int = 0  # results withheld because their event_id was answered already; in `dead_letters` too
 
     @property
     def duplicates(self) -> int:
@@ -119,16 +121,21 @@ class WorkerMetrics:
         for operation in ("read", "commit", "reclaim", "stats"):
             self.redis_errors.labels(operation)
 
-    def record(self, batch: PreparedBatch, flags: bytes, *, now: float | None = None) -> BatchSummary:
-        """Count what the commit published: `flags` holds b'1' per entry this consumer acked, b'0' otherwise."""
+    def record(
+        self, batch: PreparedBatch, flags: bytes, *, duplicate_letters: Sequence[DeadLetter] = (), now: float | None = None,
+    ) -> BatchSummary:
+        """Count what the commit published: `flags` holds b'1' per entry this consumer acked, b'0' for one acked
+        elsewhere, b'd' for one acked here with a `duplicate-event` dead letter (those are `duplicate_letters`)."""
         now = time.time() if now is None else now
         outcomes: Tally[str] = Tally()
         findings: Tally[tuple[str, str]] = Tally()
         dead: list[DeadLetter] = []
         latencies: list[float] = []
         observe_latency = latencies.append
+        duplicate_events = 0
         for flag, record in zip(flags, batch.records, strict=True):
             if flag != ACKED:
+                duplicate_events += flag == DUPLICATE_EVENT
                 continue
             if type(record) is ClaimEdited:
                 outcomes[record.outcome] += 1
@@ -139,6 +146,9 @@ class WorkerMetrics:
             else:
                 assert type(record) is DeadLetter
                 dead.append(record)
+        if duplicate_events != len(duplicate_letters):
+            raise ValueError(f"{duplicate_events} entries flagged duplicate but {len(duplicate_letters)} dead letters given")
+        dead += duplicate_letters
         self.latency.observe_many(latencies)
         for outcome, count in outcomes.items():
             self.processed.labels(outcome).inc(count)
@@ -147,7 +157,8 @@ class WorkerMetrics:
         for letter in dead:
             self.deadletters.labels(letter.reason).inc()
         acked = sum(outcomes.values()) + len(dead)
-        summary = BatchSummary(entries=len(batch), acked=acked, outcomes=dict(outcomes), dead_letters=dead)
+        summary = BatchSummary(entries=len(batch), acked=acked, outcomes=dict(outcomes), dead_letters=dead,
+                               duplicate_events=duplicate_events)
         if summary.duplicates:
             self.duplicates.inc(summary.duplicates)
         self.batch_size.observe(len(batch))

@@ -122,7 +122,8 @@ class Worker:
         s = self.settings
         preparer = BatchPreparer(self.engine, stream=streams.submitted, consumer=s.consumer, max_event_bytes=s.max_event_bytes)
         committer = Committer(client, stream=streams.submitted, group=s.group, result_stream=streams.edited,
-                              deadletter_stream=streams.deadletter, maxlen=s.result_maxlen, metrics=self.metrics, health=self.health)
+                              deadletter_stream=streams.deadletter, maxlen=s.result_maxlen, metrics=self.metrics, health=self.health,
+                              dedup_window_s=s.dedup_window_s)
         reclaimer = Reclaimer(client, stream=streams.submitted, group=s.group, consumer=s.consumer, claim_idle_ms=s.claim_idle_ms,
                               max_deliveries=s.max_deliveries, batch_size=s.batch_size, preparer=preparer, committer=committer,
                               metrics=self.metrics)

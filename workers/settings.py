@@ -46,6 +46,7 @@ class Settings:
     http_host: str = "0.0.0.0"  # noqa: S104 - the metrics port must be reachable by Prometheus in a container
     shutdown_grace_s: float = 10.0
     stats_interval_s: float = 5.0
+    dedup_window_s: float = 600.0  # docs/reliability.md: one result per event_id within this window; 0 turns it off
     # Partitioned mode for Redis Cluster (docs/scale-out.md); 0 partitions is the single-stream mode.
     partitions: int = 0
     partition_prefix: str = DEFAULT_PREFIX
@@ -70,6 +71,8 @@ class Settings:
             raise SettingsError(f"{_describe('http_port')} must be 0-65535 (0 picks a free port), got {self.http_port}")
         if self.shutdown_grace_s <= 0 or self.stats_interval_s <= 0:
             raise SettingsError(f"{_describe('shutdown_grace_s')} and {_describe('stats_interval_s')} must be positive")
+        if not 0 <= self.dedup_window_s < float("inf"):
+            raise SettingsError(f"{_describe('dedup_window_s')} must be 0 (off) or a positive number of seconds, got {self.dedup_window_s}")
         for name in ("stream", "group", "consumer", "result_stream", "deadletter_stream"):
             if not getattr(self, name):
                 raise SettingsError(f"{_describe(name)} must not be empty")
@@ -150,6 +153,7 @@ _HELP: dict[str, str] = {
     "http_host": "address the HTTP port binds",
     "shutdown_grace_s": "seconds allowed to finish the batch in hand after SIGTERM",
     "stats_interval_s": "seconds between samples of consumer lag and pending entries",
+    "dedup_window_s": "a second result for an event_id answered within this many seconds becomes a duplicate-event dead letter (0: off)",
     "partitions": "partitioned streams <prefix>:{p<i>}:submitted|edited|deadletter, i in 0..N-1 (0: the single --stream)",
     "partition_prefix": "prefix of the partitioned stream names",
     "partition_ids": "consume only these partitions, comma-separated (e.g. 0,2) [default all]",

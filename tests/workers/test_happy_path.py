@@ -28,7 +28,7 @@ def settings(redis_url: str, **overrides: object) -> Settings:
 
 
 def test_each_event_gets_one_result_with_its_findings(redis_client: redis.Redis, redis_url: str) -> None:
-    events = [event(CLEAN), event(ADDON_ALONE), event(MUE_EXCEEDED)] * 20
+    events = [event(lines) for _ in range(20) for lines in (CLEAN, ADDON_ALONE, MUE_EXCEEDED)]  # 60 distinct event_ids
     with WorkerThread(settings(redis_url), Engine(tiny_reference())):
         ids = submit(redis_client, "claims.submitted", events)
         wait_for(lambda: redis_client.xlen("claims.edited") >= len(events), what="all results")

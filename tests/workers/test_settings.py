@@ -24,6 +24,12 @@ def test_defaults() -> None:
     assert (settings.result_stream, settings.deadletter_stream) == ("claims.edited", "claims.deadletter")
     assert settings.consumer == f"{socket.gethostname()}-{os.getpid()}"
     assert settings.http_port == 9464
+    assert settings.dedup_window_s == 600
+
+
+def test_the_dedup_window_from_flag_and_env_and_off() -> None:
+    assert settings_from(_args(), env={"CLAIMEDIT_DEDUP_WINDOW_S": "30"}).dedup_window_s == 30
+    assert settings_from(_args("--dedup-window-s", "0"), env={"CLAIMEDIT_DEDUP_WINDOW_S": "30"}).dedup_window_s == 0
 
 
 def test_flag_beats_env_beats_default() -> None:
@@ -46,6 +52,8 @@ def test_flag_beats_env_beats_default() -> None:
         (("--batch-size", "0"), {}, "--batch-size (env CLAIMEDIT_BATCH_SIZE)"),
         (("--http-port", "70000"), {}, "--http-port"),
         (("--group", ""), {}, "--group"),
+        (("--dedup-window-s", "-1"), {}, "--dedup-window-s (env CLAIMEDIT_DEDUP_WINDOW_S)"),
+        ((), {"CLAIMEDIT_DEDUP_WINDOW_S": "nan"}, "--dedup-window-s"),
     ],
 )
 def test_bad_values_name_the_setting(argv: tuple[str, ...], env: dict[str, str], names: str) -> None:

@@ -27,6 +27,7 @@ from contracts import ClaimEdited, ClaimSubmitted
 from contracts.codec import decode_dead_letter, decode_result
 from edits import Engine
 from workers import connection
+from workers.commit import seen_key
 from workers.display import dead_letter_text, result_text
 from workers.embedded_redis import EmbeddedRedis, ServerNotFound
 from workers.logs import configure_logging
@@ -120,7 +121,7 @@ async def _demo(console: Console, url: str, private: bool, events: list[ClaimSub
         stop.set()
         await running
         if not private:
-            client.delete(settings.stream, settings.result_stream, settings.deadletter_stream)
+            client.delete(settings.stream, settings.result_stream, settings.deadletter_stream, seen_key(settings.stream))
         client.close()
 
 
