@@ -19,8 +19,11 @@ from redis.retry import Retry
 
 from contracts import encode
 from edits import Engine
-from tests.security.servers import PASSWORDS, USERS_ACL, RedisProcess, cli, render_users_acl
+from tests.cluster.local_cluster import LocalCluster
+from tests.security.servers import PASSWORDS, ROOT, USERS_ACL, RedisProcess, cli, render_users_acl
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, pending_count, submit, tiny_reference, wait_for
+from workers import connection
+from workers.producer import send_partitioned
 from workers.settings import Settings
 
 pytestmark = pytest.mark.redis
@@ -144,3 +147,37 @@ def test_reader_user_follows_results_and_writes_nothing(acl_server: RedisProcess
         _denied(lambda: reader.xtrim("claims.deadletter", maxlen=0))
     finally:
         reader.close()
+
+
+CLUSTER_ADDITIONS = ("+cluster|slots", "+command")  # docs/security.md: what cluster clients add (topology, key positions)
+
+
+def _rules(role: str) -> list[str]:
+    line = next(text for text in USERS_ACL.read_text(encoding="utf-8").splitlines() if text.startswith(f"user claimedit-{role} "))
+    return [rule for rule in line.split()[3:] if not rule.startswith("#")]  # after "user NAME on", without the hash
+
+
+def test_cluster_mode_needs_only_the_documented_additions() -> None:
+    assert " ".join(CLUSTER_ADDITIONS) in (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    with LocalCluster() as cluster:
+        for index in range(cluster.masters):
+            node = cluster.node(index)
+            for role in ("worker", "producer"):
+                node.execute_command("ACL", "SETUSER", f"claimedit-{role}", "on", f">{PASSWORDS[role]}", *_rules(role), *CLUSTER_ADDITIONS)
+            node.close()
+        common = {"redis_url": cluster.url, "redis_cluster": True, "partitions": 3}
+        settings = Settings(**common, redis_username="claimedit-worker", redis_password=PASSWORDS["worker"], http_port=0,
+                            http_host="127.0.0.1", block_ms=50, consumer="acl-cluster-1", stats_interval_s=0.2)
+        producer = connection.sync_client(Settings(**common, redis_username="claimedit-producer", redis_password=PASSWORDS["producer"]))
+        admin = cluster.client()
+        events = [event(CLEAN) for _ in range(9)]
+        try:
+            with WorkerThread(settings, Engine(tiny_reference())):
+                send_partitioned(producer, events, 3)
+                wait_for(lambda: sum(admin.xlen(f"claims:{{p{i}}}:edited") for i in range(3)) == len(events),
+                         what="every partition's results under the ACL users")
+        finally:
+            producer.close()
+            admin.close()
+        denials = [entry for index in range(cluster.masters) for entry in cluster.node(index).acl_log()]
+        assert denials == []
