@@ -13,6 +13,7 @@ partition: it only decides which master holds a partition's streams.
 
 from __future__ import annotations
 
+import argparse
 import zlib
 from dataclasses import dataclass
 
@@ -72,3 +73,13 @@ def key_hash_tag(key: str) -> str:
 def same_slot(*keys: str) -> bool:
     """True when Redis Cluster puts every key in one hash slot because they hash the same text."""
     return len({key_hash_tag(key) for key in keys}) == 1
+
+
+def add_partition_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--partitions`, `--partition-prefix`, `--redis-cluster` for the commands that are not the worker (submit, results)."""
+    parser.add_argument("--partitions", type=int, help="use the partition streams <prefix>:{p<i>}:..., i in 0..N-1, "
+                        "claim i = crc32(claim_id) mod N (docs/scale-out.md) [default 0: the single streams, env CLAIMEDIT_PARTITIONS]")
+    parser.add_argument("--partition-prefix", dest="partition_prefix",
+                        help=f"prefix of the partition streams [default {DEFAULT_PREFIX}, env CLAIMEDIT_PARTITION_PREFIX]")
+    parser.add_argument("--redis-cluster", dest="redis_cluster", action="store_true", default=None,
+                        help="the Redis URL is a Redis Cluster node [env CLAIMEDIT_REDIS_CLUSTER=1]")

@@ -74,6 +74,23 @@ def test_the_producer_writes_each_claim_to_its_partition(cluster: LocalCluster) 
         client.close()
 
 
+def test_results_reads_every_partition(cluster: LocalCluster) -> None:
+    client = cluster.client()
+    try:
+        partitions = all_partitions(P)
+        for p in partitions:
+            client.xadd(p.edited, {"result": f'{{"partition": {p.index}}}'.encode()})
+        client.xadd(partitions[4].deadletter, {"dead_letter": b'{"partition": "dead-4"}'})
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        shown = subprocess.run([sys.executable, "-m", "workers.cli", "results", "--redis-url", cluster.url, "--redis-cluster",
+                                "--partitions", str(P), "--from-start", "--json", "--count", str(P + 1)], cwd=ROOT, env=env,
+                               capture_output=True, timeout=60, check=True).stdout.decode()
+        lines = sorted(shown.splitlines())
+        assert lines == sorted([f'{{"partition": {i}}}' for i in range(P)] + ['{"partition": "dead-4"}'])
+    finally:
+        client.close()
+
+
 def _results_by_partition(client: redis.RedisCluster, partitions: list[PartitionStreams]) -> dict[int, list[Any]]:
     return {cast("int", p.index): [decode_result(f[b"result"]) for _, f in entries(cast("redis.Redis", client), p.edited)]
             for p in partitions}
@@ -105,7 +122,7 @@ def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_pa
         doomed.wait_ready()
         survivor.wait_ready()
 
-        sent = [event(CLEAN if i % 2 else MUE_EXCEEDED) for i in range(6000)]
+        sent = [event(CLEAN if i % 2 else MUE_EXCEEDED) for i in range(10_000)]
         claims_file = tmp_path / "events.jsonl"
         claims_file.write_bytes(b"\n".join(encode(e) for e in sent) + b"\n")
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -115,11 +132,21 @@ def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_pa
         # Bad entries a careless producer might write straight into partitions: each must become one dead letter there.
         bad = {p.index: cast("bytes", client.xadd(p.submitted, {"event": b"{not json"})) for p in partitions}
 
-        wait_for(lambda: doomed.processed() > 0, what="the doomed worker to be mid-run")
+        def doomed_holds() -> int:
+            return sum(int(c["pending"]) for p in partitions for c in pending(client, p.submitted)["consumers"]
+                       if c["name"] in ("doomed", b"doomed"))
+
+        # Kill it while it holds read-but-uncommitted entries: freeze it first (SIGSTOP) so the check cannot race
+        # its next commit; if it had just committed everything, let it run on and try again.
+        held = 0
+        while not held:
+            wait_for(lambda: doomed_holds() > 0, what="the doomed worker to hold entries")
+            os.kill(doomed.process.pid, signal.SIGSTOP)
+            held = doomed_holds()
+            if not held:
+                os.kill(doomed.process.pid, signal.SIGCONT)
         os.kill(doomed.process.pid, signal.SIGKILL)
         doomed.wait_exit()
-        held = sum(int(c["pending"]) for p in partitions for c in pending(client, p.submitted)["consumers"]
-                   if c["name"] in ("doomed", b"doomed"))
         _, stderr = submitter.communicate(timeout=60)
         assert submitter.returncode == 0, stderr.decode()
         assert f"submitted {len(sent)} events to {P} partitions" in stderr.decode()
@@ -143,7 +170,6 @@ def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_pa
             assert int(group["pending"]) == 0
             assert int(group["lag"]) == 0
 
-        assert held > 0  # the killed worker really died holding entries (so the survivor had to take them over)
         assert survivor.process.poll() is None
         wait_for(lambda: sum(_metric(survivor, "claimedit_redeliveries_total").values()) >= 1, what="the takeover in the metrics")
         lag_series = _metric(survivor, "claimedit_partition_consumer_lag")

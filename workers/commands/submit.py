@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from workers import connection
+from workers.partitions import add_partition_arguments
 from workers.producer import ClaimsFileError, encode_all, read_events, send, send_partitioned
 from workers.settings import SettingsError, add_redis_security_arguments, settings_from
 
@@ -27,11 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (env CLAIMEDIT_REDIS_URL or REDIS_URL)")
     add_redis_security_arguments(parser)
     parser.add_argument("--stream", help="input stream [default claims.submitted, env CLAIMEDIT_STREAM]")
-    parser.add_argument("--partitions", type=int, help="write each event to <prefix>:{p<i>}:submitted, i = crc32(claim_id) mod N "
-                        "(see docs/scale-out.md) [default 0: the single --stream, env CLAIMEDIT_PARTITIONS]")
-    parser.add_argument("--partition-prefix", dest="partition_prefix", help="prefix of the partition streams [default claims]")
-    parser.add_argument("--redis-cluster", dest="redis_cluster", action="store_true", default=None,
-                        help="the Redis URL is a Redis Cluster node [env CLAIMEDIT_REDIS_CLUSTER=1]")
+    add_partition_arguments(parser)
     parser.add_argument("--repeat", type=int, default=1, help="send the file this many times (fresh event ids each time)")
     parser.set_defaults(func=run)
 
