@@ -75,7 +75,7 @@ def test_worker_over_mutual_tls_publishes_every_result(admin: redis.Redis, tls_s
     assert sorted(r.event_id for r in results(admin)) == sorted(e.event_id for e in events)
 
 
-def test_submit_and_results_commands_over_mutual_tls(admin: redis.Redis, tls_server: RedisProcess, pki: Pki, tmp_path: Path) -> None:
+def test_submit_results_and_replay_commands_over_mutual_tls(admin: redis.Redis, tls_server: RedisProcess, pki: Pki, tmp_path: Path) -> None:
     claims = tmp_path / "claims.jsonl"
     claims.write_bytes(b"".join(encode(event(CLEAN)) + b"\n" for _ in range(3)))
     sent = cli("submit", str(claims), "--stream", "tls.submitted", *_tls_flags(tls_server, pki))
@@ -86,6 +86,9 @@ def test_submit_and_results_commands_over_mutual_tls(admin: redis.Redis, tls_ser
                 "--json", *_tls_flags(tls_server, pki))
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout) == {"marker": "over-tls"}
+    replayed = cli("replay", "--stream", "tls.submitted", "--against", "--format", "json", *_tls_flags(tls_server, pki))
+    assert replayed.returncode == 0, replayed.stderr  # the same engine on both sides: nothing changed
+    assert json.loads(replayed.stdout)["summary"]["totals"]["events"] == 3  # read back over TLS
 
 
 def _refused_worker(tmp_path: Path, name: str, flags: list[str]) -> str:
