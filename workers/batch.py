@@ -67,10 +67,14 @@ class PreparedBatch:
             raise ValueError("a batch built without a preparer cannot build dead letters")
         batch = PreparedBatch(self.source, self.preparer, self.delivery_counts)
         counts = self.delivery_counts or {}
+        keep_whole = max(BATCH_PAYLOAD_BUDGET_BYTES, 2 * self.preparer.max_event_bytes)  # as in `BatchPreparer.prepare`
         for i in indexes:
             stream_id, record, payload = self.ids[i], self.records[i], self.payloads[i] or b""
             event_id = record.event_id if type(record) is ClaimEdited else None
             letter = self.preparer.dead(stream_id, "duplicate-event", detail, payload, counts.get(stream_id, 1), event_id=event_id)
+            keep_whole -= len(letter.payload)
+            if keep_whole < 0:  # a producer resending a batch of big events: keep prefixes, so the commit stays a few MB
+                letter = keep_prefix_only(letter)
             batch.add(stream_id, letter, encode(letter), payload)
         return batch
 

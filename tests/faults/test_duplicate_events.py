@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from contracts import ClaimSubmitted, encode
 from edits import Engine
 from tests.faults.helpers import GROUP, WorkerProcess, audit, wait_all_answered
-from tests.workers.helpers import ADDON_ALONE, CLEAN, event, submit, tiny_reference, wait_for
+from tests.workers.helpers import ADDON_ALONE, CLEAN, dead_letters, event, submit, tiny_reference, wait_for
 from workers.batch import BatchPreparer
 from workers.commit import Committer, seen_key
 from workers.health import Health
@@ -186,3 +186,21 @@ def test_an_entry_acked_elsewhere_leaves_its_event_id_unanswered(redis_client: r
     assert summary is not None
     assert (summary.acked, summary.duplicate_events) == (1, 0)
     assert redis_client.xlen("claims.edited") == 1
+
+
+def test_a_resent_batch_of_big_events_keeps_the_commit_bounded(redis_client: redis.Redis, redis_url: str) -> None:
+    """Duplicates are dead letters with the payload, so they share the per-batch payload budget of the other dead letters."""
+    redis_client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    big = encode(event(CLEAN))[:-1] + b',"padding":"' + b"x" * 900_000 + b'"}'  # unknown fields are ignored, not refused
+    for _ in range(12):
+        redis_client.xadd(STREAM, {"event": big})
+    (summary,) = _commit(redis_url, _read(redis_client, "me"), "me")
+    assert summary is not None
+    assert (summary.acked, summary.duplicate_events) == (12, 11)
+    letters = dead_letters(redis_client)
+    assert len(letters) == 11
+    assert {d.reason for d in letters} == {"duplicate-event"}
+    assert all(d.payload_bytes == len(big) for d in letters)
+    whole = [d for d in letters if not d.payload_truncated]
+    assert 0 < len(whole) < len(letters)  # whole while the budget lasts, then the first 4 KiB
+    assert sum(len(d.payload) for d in letters) < 10 * 1024 * 1024
