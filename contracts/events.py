@@ -95,9 +95,11 @@ class ClaimEdited(msgspec.Struct, frozen=True, kw_only=True):
 class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):
     """An input entry that could not be edited, kept whole, in stream field `dead_letter`.
 
-    `payload` is the raw `event` field: UTF-8 text when it decodes, else base64.
-    A payload over the size limit keeps only its first `PAYLOAD_PREFIX_BYTES`
-    bytes (`payload_truncated` true); `payload_bytes` and `payload_sha256`
+    `payload` is the raw `event` field: UTF-8 text when it decodes and JSON
+    escaping does not make it longer than base64, else base64 (`payload_encoding`).
+    A payload over the size limit keeps only its first 4096 bytes
+    (`payload_truncated` true), and so does every dead letter of a batch that
+    already kept 8 MiB of payloads whole; `payload_bytes` and `payload_sha256`
     always describe the whole original.
     """
 
