@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 import redis
 
@@ -24,14 +25,33 @@ SLOTS = 16384
 FORM_TIMEOUT_S = 20.0
 
 
+class TlsFiles(Protocol):
+    """What the cluster needs of a test PKI (tests/security/pki.py's `Pki` has these)."""
+
+    @property
+    def ca(self) -> Path: ...
+    @property
+    def server_cert(self) -> Path: ...
+    @property
+    def server_key(self) -> Path: ...
+    @property
+    def client_cert(self) -> Path: ...
+    @property
+    def client_key(self) -> Path: ...
+
+
 def slot_ranges(masters: int) -> list[tuple[int, int]]:
     """The split `redis-cli --cluster create` makes: 3 masters get 0-5460, 5461-10922, 10923-16383."""
     return [(round(i * SLOTS / masters), round((i + 1) * SLOTS / masters) - 1) for i in range(masters)]
 
 
 class LocalCluster:
-    def __init__(self, masters: int = 3) -> None:
+    """With `tls`, TLS only, for clients and between nodes (`--tls-cluster yes`): a server certificate and key, a
+    client certificate and key (a node is the client on the cluster bus) and the CA that signed both."""
+
+    def __init__(self, masters: int = 3, tls: TlsFiles | None = None) -> None:
         self.masters = masters
+        self.tls = tls
         self.ports: list[int] = []
         self.bus_ports: list[int] = []
         self._processes: list[subprocess.Popen[bytes]] = []
@@ -40,13 +60,24 @@ class LocalCluster:
     @property
     def url(self) -> str:
         """A seed node: the cluster client discovers the others from it."""
-        return f"redis://127.0.0.1:{self.ports[0]}"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.ports[0]}"
+
+    def _client_tls(self) -> dict[str, object]:
+        return {"ssl": True, "ssl_ca_certs": str(self.tls.ca)} if self.tls else {}
 
     def client(self) -> redis.RedisCluster:
-        return redis.RedisCluster(host="127.0.0.1", port=self.ports[0])
+        return redis.RedisCluster(host="127.0.0.1", port=self.ports[0], **self._client_tls())  # type: ignore[arg-type]
 
     def node(self, index: int) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.ports[index])
+        return redis.Redis(host="127.0.0.1", port=self.ports[index], **self._client_tls())  # type: ignore[arg-type]
+
+    def _port_args(self, port: int) -> list[str]:
+        if self.tls is None:
+            return ["--port", str(port)]
+        t = self.tls
+        return ["--port", "0", "--tls-port", str(port), "--tls-cluster", "yes", "--tls-cert-file", str(t.server_cert),
+                "--tls-key-file", str(t.server_key), "--tls-client-cert-file", str(t.client_cert), "--tls-client-key-file",
+                str(t.client_key), "--tls-ca-cert-file", str(t.ca), "--tls-auth-clients", "optional"]
 
     def start(self) -> LocalCluster:
         binary = find_server_binary()
@@ -58,7 +89,7 @@ class LocalCluster:
         ports = sorted(taken)
         self.ports, self.bus_ports = ports[: self.masters], ports[self.masters :]
         for port, bus_port in zip(self.ports, self.bus_ports, strict=True):
-            args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
+            args = [binary, *self._port_args(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
                     "--dir", str(directory), "--loglevel", "warning", "--cluster-enabled", "yes",
                     "--cluster-config-file", str(directory / f"nodes-{port}.conf"), "--cluster-port", str(bus_port)]
             self._processes.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
