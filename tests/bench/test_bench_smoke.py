@@ -57,10 +57,11 @@ def test_figures_are_positive_and_consistent(report: dict[str, Any]) -> None:
     t = report["throughput"]
     for name in ("naive", "worker", "two_workers"):
         assert t[name]["claims_per_s"] > 0, name
-        assert t[name]["process_cpu_us_per_claim"] > 0, name
-        assert t[name]["redis"]["cpu_us_per_claim"] > 0, name
+        # CPU is read from /proc in 10 ms clock ticks: a few hundred claims can fit inside one tick, so only >= 0.
+        assert t[name]["process_cpu_us_per_claim"] >= 0, name
+        assert t[name]["redis"]["cpu_us_per_claim"] >= 0, name
         assert all(mem["peak_rss_mb"] > 10 for mem in t[name]["memory_mb"]), name
-        assert t[name]["cores_busy"]["processes_under_test"] > 0, name
+        assert t[name]["cores_busy"]["processes_under_test"] >= 0, name
         assert t[name]["cores_busy"]["other"] >= 0, name
     assert report["ratios"]["worker_over_naive"] == pytest.approx(t["worker"]["claims_per_s"] / t["naive"]["claims_per_s"])
     for ref in report["engine"]["references"].values():
