@@ -35,6 +35,25 @@ def _command(kind: str, url: str, consumer: str, reference: Path, batch_size: in
     raise ValueError(f"unknown process kind {kind!r} (known: {', '.join(KINDS)})")
 
 
+def _wait_until_reading(client: redis.Redis, group: str, consumers: list[str], alive: Callable[[], bool]) -> None:
+    """Wait until every process has joined the group (its first read) before stopping them all.
+
+    In a short run the first worker can drain everything while the second is still starting; a SIGTERM
+    before a worker installs its signal handler ends it with the default action (status -15), which
+    says nothing about the run. A consumer shows in XINFO CONSUMERS from its first XREADGROUP.
+    """
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and alive():
+        joined = {_text(c["name"]) for c in client.xinfo_consumers(INPUT, group)}
+        if joined >= set(consumers):
+            return
+        time.sleep(0.05)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def drain(
     client: redis.Redis,
     url: str,
@@ -72,6 +91,7 @@ def drain(
         elapsed = time.perf_counter() - started
         after = RedisUsage(client)
         memory = [p.memory_mb() for p in procs]
+        _wait_until_reading(client, group, [f"bench-{kind}-{i + 1}" for i in range(processes)], alive)
     except Exception as error:
         tails = "\n".join(f"--- {p.name} ---\n{p.tail()}" for p in procs)
         raise RuntimeError(f"{kind} x{processes}: {error}\n{tails}") from error
