@@ -90,6 +90,7 @@ DEFAULT_DEDUP_WINDOW_S = 600.0
 _NEEDS_DEAD_LETTER = ord("D")
 _PUBLISHED = ord("1")
 DUPLICATE = ord("d")
+LEFT_PENDING = ord("p")
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 5.0
 
@@ -167,18 +168,15 @@ class Committer:
         flags = await self._run(batch)
         if flags is None:
             return None
-        duplicates = await self._dead_letter_duplicates(batch, flags)
-        if duplicates is None:
-            return None
-        flags, letters = duplicates
+        flags, letters = await self._dead_letter_duplicates(batch, flags)
         summary = self._metrics.record(batch, flags, duplicate_letters=letters)
         self._log(batch, summary)
         return summary
 
-    async def _dead_letter_duplicates(self, batch: PreparedBatch, flags: bytes) -> tuple[bytes, list[DeadLetter]] | None:
+    async def _dead_letter_duplicates(self, batch: PreparedBatch, flags: bytes) -> tuple[bytes, list[DeadLetter]]:
         """Commit a `duplicate-event` dead letter for each entry flagged "D"; the batch's final flags ("d" for those).
 
-        None when abandoned: those entries stay pending, and on redelivery they are found duplicate again.
+        If that commit is abandoned, those entries are flagged "p": still pending, found duplicate again when reclaimed.
         """
         indexes = [i for i, flag in enumerate(flags) if flag == _NEEDS_DEAD_LETTER]
         if not indexes:
@@ -187,7 +185,8 @@ class Committer:
         letters_batch = batch.duplicates(indexes, detail)
         letter_flags = await self._run(letters_batch)
         if letter_flags is None:
-            return None
+            log.error("duplicate-event dead letters not committed; those entries stay pending", entries=len(indexes))
+            letter_flags = bytes([LEFT_PENDING]) * len(indexes)
         final = bytearray(flags)
         letters: list[DeadLetter] = []
         for i, flag, letter in zip(indexes, letter_flags, letters_batch.records, strict=True):
@@ -195,7 +194,7 @@ class Committer:
                 final[i] = DUPLICATE
                 assert type(letter) is DeadLetter
                 letters.append(letter)
-            else:  # taken over and acked by another consumer between the two calls
+            else:  # "0": taken over and acked by another consumer between the two runs; or "p"
                 final[i] = flag
         return bytes(final), letters
 

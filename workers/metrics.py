@@ -30,6 +30,7 @@ LATENCY_SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 BATCH_SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 ACKED = ord("1")
 DUPLICATE_EVENT = ord("d")
+LEFT_PENDING = ord("p")
 
 
 class BatchHistogram(Collector):
@@ -77,11 +78,12 @@ class BatchSummary:
     outcomes: dict[str, int] = field(default_factory=dict)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     duplicate_events: int = 0  # results withheld because their event_id was answered already; in `dead_letters` too
+    left_pending: int = 0  # duplicate events whose dead letter could not be committed (shutdown): reclaimed later
 
     @property
     def duplicates(self) -> int:
         """Entries another consumer had already acked: nothing was published for them here."""
-        return self.entries - self.acked
+        return self.entries - self.acked - self.left_pending
 
 
 class WorkerMetrics:
@@ -125,17 +127,19 @@ class WorkerMetrics:
         self, batch: PreparedBatch, flags: bytes, *, duplicate_letters: Sequence[DeadLetter] = (), now: float | None = None,
     ) -> BatchSummary:
         """Count what the commit published: `flags` holds b'1' per entry this consumer acked, b'0' for one acked
-        elsewhere, b'd' for one acked here with a `duplicate-event` dead letter (those are `duplicate_letters`)."""
+        elsewhere, b'd' for one acked here with a `duplicate-event` dead letter (those are `duplicate_letters`),
+        b'p' for a duplicate left pending."""
         now = time.time() if now is None else now
         outcomes: Tally[str] = Tally()
         findings: Tally[tuple[str, str]] = Tally()
         dead: list[DeadLetter] = []
         latencies: list[float] = []
         observe_latency = latencies.append
-        duplicate_events = 0
+        duplicate_events = left_pending = 0
         for flag, record in zip(flags, batch.records, strict=True):
             if flag != ACKED:
                 duplicate_events += flag == DUPLICATE_EVENT
+                left_pending += flag == LEFT_PENDING
                 continue
             if type(record) is ClaimEdited:
                 outcomes[record.outcome] += 1
@@ -158,7 +162,7 @@ class WorkerMetrics:
             self.deadletters.labels(letter.reason).inc()
         acked = sum(outcomes.values()) + len(dead)
         summary = BatchSummary(entries=len(batch), acked=acked, outcomes=dict(outcomes), dead_letters=dead,
-                               duplicate_events=duplicate_events)
+                               duplicate_events=duplicate_events, left_pending=left_pending)
         if summary.duplicates:
             self.duplicates.inc(summary.duplicates)
         self.batch_size.observe(len(batch))

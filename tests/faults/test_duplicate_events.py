@@ -11,7 +11,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from contracts import ClaimSubmitted, encode
+from contracts import ClaimEdited, ClaimSubmitted, encode
 from edits import Engine
 from tests.faults.helpers import GROUP, WorkerProcess, audit, wait_all_answered
 from tests.workers.helpers import ADDON_ALONE, CLEAN, dead_letters, event, submit, tiny_reference, wait_for
@@ -204,3 +204,21 @@ def test_a_resent_batch_of_big_events_keeps_the_commit_bounded(redis_client: red
     whole = [d for d in letters if not d.payload_truncated]
     assert 0 < len(whole) < len(letters)  # whole while the budget lasts, then the first 4 KiB
     assert sum(len(d.payload) for d in letters) < 10 * 1024 * 1024
+
+
+def test_the_counts_tell_duplicate_events_from_entries_acked_elsewhere_and_left_pending() -> None:
+    """Flags per entry: 1 published here, 0 acked elsewhere, d duplicate-event dead letter, p duplicate left pending."""
+    engine = Engine(tiny_reference())
+    preparer = BatchPreparer(engine, stream=STREAM, consumer="me", max_event_bytes=1 << 20)
+    e = event(CLEAN)
+    batch = preparer.prepare([b"1-1", b"1-2", b"1-3", b"1-4"], [{b"event": encode(one)} for one in (event(CLEAN), e, e, e)])
+    letters = batch.duplicates([1], "test")
+    metrics = WorkerMetrics(engine.edit_names, engine.reference_version)
+    summary = metrics.record(batch, b"1dp0", duplicate_letters=[r for r in letters.records if not isinstance(r, ClaimEdited)])
+    assert (summary.acked, summary.duplicate_events, summary.left_pending, summary.duplicates) == (2, 1, 1, 1)
+    assert [d.reason for d in summary.dead_letters] == ["duplicate-event"]
+    assert summary.dead_letters[0].event_id == e.event_id
+    assert summary.dead_letters[0].stream_id == "1-2"
+    assert metrics.processed.labels("pass")._value.get() == 1
+    assert metrics.deadletters.labels("duplicate-event")._value.get() == 1
+    assert metrics.duplicates._value.get() == 1
