@@ -1,9 +1,17 @@
 """Partitioned streams for Redis Cluster: the stream names of each partition and the claim_id -> partition hash.
 
-With P partitions, partition i has three streams that share the hash tag `{p<i>}`, so they (and the
-commit script's other keys, such as `<input>:seen`) live in one hash slot and the commit stays single-slot:
+With P partitions, partition i has three streams that share one hash tag, so they (and the commit
+script's other keys, such as `<input>:seen`) live in one hash slot and the commit stays single-slot:
 
-    <prefix>:{p<i>}:submitted   <prefix>:{p<i>}:edited   <prefix>:{p<i>}:deadletter
+    <prefix>:{<tag>}:submitted   <prefix>:{<tag>}:edited   <prefix>:{<tag>}:deadletter
+
+The tag of partition i is `p<i>`, or `p<i>.<k>` with the smallest k >= 1, such that its Redis slot
+(CRC16-XMODEM of the tag, mod 16384) falls in the i-th of P equal slot ranges. So partition 0 lives
+in the first P-th of the slot space, partition 1 in the next, and so on: with the even, contiguous
+slot split `redis-cli --cluster create` makes, each master holds P / masters partitions, without
+moving slots by hand (plain `{p<i>}` tags landed 1/1/4 on three masters for P = 6). The tags depend on
+P; so does every claim's partition, which is why P only changes with a drain (docs/scale-out.md).
+`claim-edit partitions P` prints the stream names for producers to configure.
 
 A producer picks the partition of a claim with `partition_of(claim_id, P)`: the CRC-32 (IEEE 802.3, the
 checksum of zlib, gzip, PNG, Java's `java.util.zip.CRC32`, Go's `crc32.ChecksumIEEE`) of the claim_id's
@@ -14,10 +22,15 @@ partition: it only decides which master holds a partition's streams.
 from __future__ import annotations
 
 import argparse
+import binascii
+import functools
+import itertools
 import zlib
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "claims"
+CLUSTER_SLOTS = 16384
+MAX_PARTITIONS = 1024  # finding the tags takes about 0.5 s at 1024; far more partitions than masters buys nothing
 
 
 def partition_of(claim_id: str, partitions: int) -> int:
@@ -42,12 +55,26 @@ class PartitionStreams:
         return "single" if self.index is None else str(self.index)
 
 
-def hash_tag(index: int) -> str:
-    return f"{{p{index}}}"
+def slot_of(tag: str) -> int:
+    """Redis Cluster's slot for a hash tag: CRC16-XMODEM (binascii.crc_hqx with 0) of its bytes, mod 16384."""
+    return binascii.crc_hqx(tag.encode(), 0) % CLUSTER_SLOTS
 
 
-def partition_streams(index: int, prefix: str = DEFAULT_PREFIX) -> PartitionStreams:
-    tag = f"{prefix}:{hash_tag(index)}"
+@functools.lru_cache(maxsize=4096)
+def hash_tag(index: int, partitions: int) -> str:
+    """`{p<i>}` or `{p<i>.<k>}` (smallest k) whose slot is in the index-th of `partitions` equal slot ranges."""
+    if not 0 <= index < partitions <= MAX_PARTITIONS:
+        raise ValueError(f"partition {index} of {partitions}: need 0 <= index < partitions <= {MAX_PARTITIONS}")
+    low, high = index * CLUSTER_SLOTS // partitions, (index + 1) * CLUSTER_SLOTS // partitions
+    for k in itertools.count():
+        tag = f"p{index}" if k == 0 else f"p{index}.{k}"
+        if low <= slot_of(tag) < high:
+            return f"{{{tag}}}"
+    raise AssertionError("unreachable: itertools.count() is endless")
+
+
+def partition_streams(index: int, partitions: int, prefix: str = DEFAULT_PREFIX) -> PartitionStreams:
+    tag = f"{prefix}:{hash_tag(index, partitions)}"
     return PartitionStreams(index, f"{tag}:submitted", f"{tag}:edited", f"{tag}:deadletter")
 
 
@@ -57,7 +84,7 @@ def all_partitions(partitions: int, prefix: str = DEFAULT_PREFIX, only: tuple[in
     outside = [i for i in indexes if not 0 <= i < partitions]
     if outside:
         raise ValueError(f"partition ids {outside} are outside 0..{partitions - 1}")
-    return [partition_streams(i, prefix) for i in sorted(set(indexes))]
+    return [partition_streams(i, partitions, prefix) for i in sorted(set(indexes))]
 
 
 def key_hash_tag(key: str) -> str:
@@ -77,7 +104,8 @@ def same_slot(*keys: str) -> bool:
 
 def add_partition_arguments(parser: argparse.ArgumentParser) -> None:
     """`--partitions`, `--partition-prefix`, `--redis-cluster` for the commands that are not the worker (submit, results)."""
-    parser.add_argument("--partitions", type=int, help="use the partition streams <prefix>:{p<i>}:..., i in 0..N-1, "
+    parser.add_argument("--partitions", type=int, help="use the partition streams <prefix>:{p<i>[.k]}:... "
+                        "(`claim-edit partitions N` lists them), "
                         "claim i = crc32(claim_id) mod N (docs/scale-out.md) [default 0: the single streams, env CLAIMEDIT_PARTITIONS]")
     parser.add_argument("--partition-prefix", dest="partition_prefix",
                         help=f"prefix of the partition streams [default {DEFAULT_PREFIX}, env CLAIMEDIT_PARTITION_PREFIX]")

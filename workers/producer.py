@@ -88,7 +88,7 @@ def send_partitioned(
 
     Returns (stream, stream id) per event, in the order given; events of one claim keep their order.
     """
-    streams = [partition_streams(i, prefix).submitted for i in range(partitions)]
+    streams = [partition_streams(i, partitions, prefix).submitted for i in range(partitions)]
     sent: list[tuple[str, str]] = []
     for start in range(0, len(events), PIPELINE_SIZE):
         chunk = events[start : start + PIPELINE_SIZE]

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contracts import DEFAULT_MAX_EVENT_BYTES
-from workers.partitions import DEFAULT_PREFIX, PartitionStreams, all_partitions, same_slot
+from workers.partitions import DEFAULT_PREFIX, MAX_PARTITIONS, PartitionStreams, all_partitions, same_slot
 
 
 class SettingsError(ValueError):
@@ -104,8 +104,8 @@ class Settings:
             raise SettingsError(f"the user is in {_describe('redis_url')} and in {_describe('redis_username')}: give it once")
 
     def _check_partitions(self) -> None:
-        if self.partitions < 0:
-            raise SettingsError(f"{_describe('partitions')} must be 0 (one stream) or more, got {self.partitions}")
+        if not 0 <= self.partitions <= MAX_PARTITIONS:
+            raise SettingsError(f"{_describe('partitions')} must be 0 (one stream) to {MAX_PARTITIONS}, got {self.partitions}")
         if not self.partition_prefix or set("{}") & set(self.partition_prefix):
             raise SettingsError(f"{_describe('partition_prefix')} must be non-empty and hold no braces, got {self.partition_prefix!r}")
         outside = [i for i in self.partition_ids if not 0 <= i < self.partitions]
@@ -115,7 +115,7 @@ class Settings:
         if self.redis_cluster and not self.partitions and not same_slot(self.stream, self.result_stream, self.deadletter_stream):
             # The commit script touches all three streams: in a cluster they must hash to one slot.
             raise SettingsError(f"with {_describe('redis_cluster')} the input, result and dead-letter streams must share a hash tag "
-                                f"(e.g. claims:{{p0}}:submitted, claims:{{p0}}:edited, claims:{{p0}}:deadletter); "
+                                f"(e.g. {{claims}}.submitted, {{claims}}.edited, {{claims}}.deadletter); "
                                 f"or use {_describe('partitions')}")
 
     def pipelines(self) -> list[PartitionStreams]:
@@ -154,7 +154,7 @@ _HELP: dict[str, str] = {
     "shutdown_grace_s": "seconds allowed to finish the batch in hand after SIGTERM",
     "stats_interval_s": "seconds between samples of consumer lag and pending entries",
     "dedup_window_s": "a second result for an event_id answered within this many seconds becomes a duplicate-event dead letter (0: off)",
-    "partitions": "partitioned streams <prefix>:{p<i>}:submitted|edited|deadletter, i in 0..N-1 (0: the single --stream)",
+    "partitions": "partitioned streams <prefix>:{p<i>[.k]}:submitted|edited|deadletter, i in 0..N-1 (0: the single --stream)",
     "partition_prefix": "prefix of the partitioned stream names",
     "partition_ids": "consume only these partitions, comma-separated (e.g. 0,2) [default all]",
     "redis_cluster": "the Redis URL is a Redis Cluster node (env CLAIMEDIT_REDIS_CLUSTER=1)",

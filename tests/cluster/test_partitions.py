@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 
+import msgspec
 import pytest
 from redis.crc import key_slot
 
@@ -28,16 +29,39 @@ def test_claims_spread_evenly_over_partitions() -> None:
 
 
 def test_each_partition_has_three_streams_in_one_hash_slot() -> None:
-    assert partition_streams(3) == PartitionStreams(3, "claims:{p3}:submitted", "claims:{p3}:edited", "claims:{p3}:deadletter")
+    # The tag of partition 2 of 6 is plain "p2" (its slot, 7752, is already in 5461..8191); partition 3's is p3.11.
+    assert partition_streams(2, 6) == PartitionStreams(2, "claims:{p2}:submitted", "claims:{p2}:edited", "claims:{p2}:deadletter")
+    assert partition_streams(3, 6).submitted == "claims:{p3.11}:submitted"
     slots = set()
     for index in range(24):
-        streams = partition_streams(index, "acme")
+        streams = partition_streams(index, 24, "acme")
         keys = (streams.submitted, streams.edited, streams.deadletter, streams.submitted + ":seen")
         assert same_slot(*keys)
         assert len({key_slot(key.encode()) for key in keys}) == 1  # Redis's own CRC16 agrees
         slots.add(key_slot(streams.submitted.encode()))
     assert len(slots) == 24  # partitions are distinct slots, so a cluster can place them on different masters
     assert not same_slot("claims.submitted", "claims.edited", "claims.deadletter")
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 3, 6, 12, 24, 100])
+def test_partition_i_lives_in_the_ith_equal_share_of_the_slots(partitions: int) -> None:
+    # So with an even, contiguous slot split over M masters (what `redis-cli --cluster create` makes), each
+    # master holds P / M partitions: no slot moves by hand.
+    for p in all_partitions(partitions):
+        slot = key_slot(p.submitted.encode())
+        assert p.index is not None
+        assert p.index * 16384 // partitions <= slot < (p.index + 1) * 16384 // partitions, (p.submitted, slot)
+    for masters in (1, 2, 3, 4, 6):
+        if partitions % masters == 0:
+            owners = Counter(key_slot(p.submitted.encode()) * masters // 16384 for p in all_partitions(partitions))
+            assert sorted(owners.values()) == [partitions // masters] * masters
+
+
+def test_partition_count_is_bounded() -> None:
+    with pytest.raises(SettingsError, match="0 \\(one stream\\) to 1024"):
+        Settings(partitions=1025)
+    with pytest.raises(ValueError, match="partitions <= 1024"):
+        partition_streams(0, 1025)
 
 
 def test_partition_ids_pick_a_subset_and_are_checked() -> None:
@@ -81,4 +105,15 @@ def test_flags_and_env_vars() -> None:
         settings_from(bare, env={"CLAIMEDIT_REDIS_CLUSTER": "maybe"})
 
     submit = parser.parse_args(["submit", "claims.jsonl", "--redis-cluster", "--partitions", "6"])
-    assert settings_from(submit, env={}).pipelines()[5].submitted == "claims:{p5}:submitted"
+    assert settings_from(submit, env={}).pipelines()[5].submitted == "claims:{p5.4}:submitted"
+
+
+def test_the_partitions_command_lists_every_partitions_streams(capsys: pytest.CaptureFixture[str]) -> None:
+    from workers.cli import main
+
+    assert main(["partitions", "6", "--format", "json"]) == 0
+    rows = msgspec.json.decode(capsys.readouterr().out)
+    assert [row["submitted"] for row in rows] == [p.submitted for p in all_partitions(6)]
+    assert all(key_slot(row["deadletter"].encode()) == row["slot"] for row in rows)
+    assert main(["partitions", "0"]) == 2
+    assert "P must be 1 to 1024" in capsys.readouterr().err
