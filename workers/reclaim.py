@@ -24,6 +24,26 @@ from workers.metrics import WorkerMetrics
 log = structlog.get_logger("claimedit.reclaim")
 
 PENDING_PAGE = 1000
+DEPARTED_AFTER_IDLE_PERIODS = 10
+
+# Removes consumers that hold nothing and have not read for ARGV[3] ms: workers that died (their entries
+# already taken over) under unique names would otherwise pile up in XINFO CONSUMERS with every restart.
+# One script, so the check and the delete are atomic: a consumer that reads in between cannot lose
+# pending entries (XGROUP DELCONSUMER drops whatever the consumer holds). A live worker that is removed
+# (a pause longer than the threshold) is re-created by its next XREADGROUP. KEYS: stream. ARGV: group,
+# this consumer (never removed), idle threshold ms. Returns the number removed.
+FORGET_DEPARTED_LUA = """
+local removed = 0
+for _, row in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #row, 2 do info[row[i]] = row[i + 1] end
+  if info['name'] ~= ARGV[2] and info['pending'] == 0 and info['idle'] > tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    removed = removed + 1
+  end
+end
+return removed
+"""
 MAX_INTERVAL_S = 5.0
 MIN_INTERVAL_S = 0.05
 
@@ -46,6 +66,7 @@ class Reclaimer:
         preparer: BatchPreparer,
         committer: Committer,
         metrics: WorkerMetrics,
+        block_ms: int = 0,
     ) -> None:
         self.client = client
         self.stream = stream
@@ -59,6 +80,9 @@ class Reclaimer:
         self.metrics = metrics
         # Check twice per idle period so an orphan waits at most ~1.5x claim_idle_ms; at least every 5 s.
         self.interval_s = min(MAX_INTERVAL_S, max(MIN_INTERVAL_S, claim_idle_ms / 2000))
+        # Far above any live consumer's idle time: a reading worker's idle never exceeds its BLOCK much.
+        self.departed_after_ms = DEPARTED_AFTER_IDLE_PERIODS * max(claim_idle_ms, block_ms)
+        self._forget = client.register_script(FORGET_DEPARTED_LUA)
 
     async def delivery_counts(self, ids: Sequence[bytes]) -> dict[bytes, int]:
         """How many times each of these entries (now pending for this consumer) has been delivered."""
@@ -112,6 +136,13 @@ class Reclaimer:
             if _text(cursor) == "0-0":
                 return total
 
+    async def forget_departed(self) -> int:
+        """Remove consumers that hold nothing and have been idle `departed_after_ms`; how many were removed."""
+        removed = int(await self._forget(keys=[self.stream], args=[self.group, self.consumer, self.departed_after_ms]))
+        if removed:
+            log.info("removed departed consumers from the group", count=removed, idle_over_ms=self.departed_after_ms)
+        return removed
+
     async def finish_own_pending(self) -> int:
         """Edit and commit entries delivered to this consumer but never committed (at start-up and at shutdown)."""
         start = "0"
@@ -145,6 +176,7 @@ class Reclaimer:
                 return
             try:
                 await self.reclaim_once()
+                await self.forget_departed()
             except RedisError as error:
                 self.metrics.redis_errors.labels("reclaim").inc()
                 log.warning("reclaim failed; retrying next round", error=str(error)[:300])

@@ -126,7 +126,7 @@ class Worker:
                               dedup_window_s=s.dedup_window_s)
         reclaimer = Reclaimer(client, stream=streams.submitted, group=s.group, consumer=s.consumer, claim_idle_ms=s.claim_idle_ms,
                               max_deliveries=s.max_deliveries, batch_size=s.batch_size, preparer=preparer, committer=committer,
-                              metrics=self.metrics)
+                              metrics=self.metrics, block_ms=s.block_ms)
         return Pipeline(streams, preparer, committer, reclaimer)
 
     def _build(self, client: aioredis.Redis) -> tuple[RedisBroker, list[Pipeline]]:

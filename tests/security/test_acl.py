@@ -23,6 +23,7 @@ from tests.cluster.local_cluster import LocalCluster
 from tests.security.servers import PASSWORDS, ROOT, USERS_ACL, RedisProcess, cli, render_users_acl
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, pending_count, submit, tiny_reference, wait_for
 from workers import connection
+from workers.partitions import all_partitions
 from workers.producer import send_partitioned
 from workers.settings import Settings
 
@@ -174,7 +175,7 @@ def test_cluster_mode_needs_only_the_documented_additions() -> None:
         try:
             with WorkerThread(settings, Engine(tiny_reference())):
                 send_partitioned(producer, events, 3)
-                wait_for(lambda: sum(admin.xlen(f"claims:{{p{i}}}:edited") for i in range(3)) == len(events),
+                wait_for(lambda: sum(admin.xlen(p.edited) for p in all_partitions(3)) == len(events),
                          what="every partition's results under the ACL users")
         finally:
             producer.close()

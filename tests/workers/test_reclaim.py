@@ -15,6 +15,7 @@ from workers.batch import BatchPreparer
 from workers.commit import Committer
 from workers.health import Health
 from workers.metrics import BatchSummary, WorkerMetrics
+from workers.reclaim import FORGET_DEPARTED_LUA
 
 STREAM, GROUP = "claims.submitted", "claim-edit"
 
@@ -145,3 +146,39 @@ def test_delivery_counts_page_through_other_pending_entries(redis_client: redis.
             await client.aclose()
 
     assert asyncio.run(counts()) == {wanted[0]: 1, wanted[1]: 7, wanted[2]: 1}
+
+
+def _consumers(client: redis.Redis) -> dict[str, int]:
+    """Consumer name -> pending entries, from XINFO CONSUMERS."""
+    rows: Any = client.xinfo_consumers(STREAM, GROUP)
+    return {row["name"].decode() if isinstance(row["name"], bytes) else row["name"]: int(row["pending"]) for row in rows}
+
+
+def test_forgetting_departed_consumers_never_drops_one_that_holds_entries(redis_client: redis.Redis) -> None:
+    redis_client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    submit(redis_client, STREAM, [event(CLEAN) for _ in range(3)])
+    done = _read_as(redis_client, "departed-empty", count=1)
+    redis_client.xack(STREAM, GROUP, done[0][0])
+    _read_as(redis_client, "departed-holding", count=1)
+    _read_as(redis_client, "me", count=1)
+    wait_for(lambda: min(int(r["idle"]) for r in redis_client.xinfo_consumers(STREAM, GROUP)) > 20, what="every consumer idle > 20 ms")
+
+    removed = redis_client.eval(FORGET_DEPARTED_LUA, 1, STREAM, GROUP, "me", 20)
+
+    assert removed == 1
+    assert _consumers(redis_client) == {"departed-holding": 1, "me": 1}  # holding entries, or the caller itself: kept
+    assert redis_client.eval(FORGET_DEPARTED_LUA, 1, STREAM, GROUP, "me", 60_000) == 0  # not idle long enough
+
+
+def test_a_dead_consumer_is_taken_over_then_removed_from_the_group(redis_client: redis.Redis, redis_url: str) -> None:
+    redis_client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    sent = [event(CLEAN) for _ in range(3)]
+    submit(redis_client, STREAM, sent)
+    assert len(_read_as(redis_client, "crashed-pod-7f9c")) == 3  # it read them and died
+
+    with WorkerThread(settings(redis_url, claim_idle_ms=100), Engine(tiny_reference())):
+        wait_for(lambda: redis_client.xlen("claims.edited") == 3, what="the dead consumer's entries answered")
+        wait_for(lambda: "crashed-pod-7f9c" not in _consumers(redis_client), what="the dead consumer removed from the group")
+        assert "test-1" in _consumers(redis_client)  # the live worker stays
+    assert pending_count(redis_client) == 0
+    assert sorted(r.event_id for r in results(redis_client)) == sorted(e.event_id for e in sent)
