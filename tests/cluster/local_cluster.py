@@ -9,7 +9,6 @@ because the default (port + 10000) may be taken or out of range for a random fre
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Protocol
 
 import redis
 
+from tests.processes import RedisServerProcess
 from workers.embedded_redis import find_server_binary, free_port
 
 SLOTS = 16384
@@ -54,7 +54,7 @@ class LocalCluster:
         self.tls = tls
         self.ports: list[int] = []
         self.bus_ports: list[int] = []
-        self._processes: list[subprocess.Popen[bytes]] = []
+        self._nodes: list[RedisServerProcess] = []
         self._dir: tempfile.TemporaryDirectory[str] | None = None
 
     @property
@@ -71,11 +71,11 @@ class LocalCluster:
     def node(self, index: int) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.ports[index], **self._client_tls())  # type: ignore[arg-type]
 
-    def _port_args(self, port: int) -> list[str]:
+    def _tls_args(self) -> list[str]:
         if self.tls is None:
-            return ["--port", str(port)]
+            return []
         t = self.tls
-        return ["--port", "0", "--tls-port", str(port), "--tls-cluster", "yes", "--tls-cert-file", str(t.server_cert),
+        return ["--tls-cluster", "yes", "--tls-cert-file", str(t.server_cert),
                 "--tls-key-file", str(t.server_key), "--tls-client-cert-file", str(t.client_cert), "--tls-client-key-file",
                 str(t.client_key), "--tls-ca-cert-file", str(t.ca), "--tls-auth-clients", "optional"]
 
@@ -88,12 +88,13 @@ class LocalCluster:
             taken.add(free_port())
         ports = sorted(taken)
         self.ports, self.bus_ports = ports[: self.masters], ports[self.masters :]
-        for port, bus_port in zip(self.ports, self.bus_ports, strict=True):
-            args = [binary, *self._port_args(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-                    "--dir", str(directory), "--loglevel", "warning", "--cluster-enabled", "yes",
-                    "--cluster-config-file", str(directory / f"nodes-{port}.conf"), "--cluster-port", str(bus_port)]
-            self._processes.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         try:
+            for port, bus_port in zip(self.ports, self.bus_ports, strict=True):
+                node = RedisServerProcess(directory / f"node-{port}", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                                          "--cluster-port", str(bus_port), *self._tls_args(), tls=self.tls is not None, port=port,
+                                          binary=binary)
+                self._nodes.append(node)
+                node.start(timeout_s=FORM_TIMEOUT_S)
             self._form()
         except BaseException:
             self.stop()
@@ -106,9 +107,9 @@ class LocalCluster:
             with contextlib.suppress(redis.RedisError):
                 if check():
                     return
-            for process in self._processes:
-                if process.poll() is not None:
-                    raise RuntimeError(f"a cluster node exited with {process.returncode} while waiting for {condition}")
+            for node in self._nodes:
+                if node.process is not None and node.process.poll() is not None:
+                    raise RuntimeError(f"a cluster node exited with {node.process.returncode} while waiting for {condition}: {node.log()}")
             time.sleep(0.05)
         raise RuntimeError(f"the local Redis Cluster did not reach {condition} within {FORM_TIMEOUT_S:.0f} s")
 
@@ -139,16 +140,11 @@ class LocalCluster:
                 node.close()
 
     def stop(self) -> None:
-        for process in self._processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self._processes:
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self._processes = []
+        for node in self._nodes:
+            node.terminate()  # all at once, then wait for each
+        for node in self._nodes:
+            node.stop()
+        self._nodes = []
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None

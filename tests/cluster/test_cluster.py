@@ -17,8 +17,8 @@ import redis
 from contracts import encode
 from contracts.codec import decode_dead_letter, decode_result
 from tests.cluster.local_cluster import LocalCluster
+from tests.processes import ROOT, WorkerProcess
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, event, wait_for
-from tests.workers.test_processes import ROOT, WorkerProcess
 from workers.partitions import PartitionStreams, all_partitions, partition_of
 from workers.producer import send_partitioned
 from workers.streams import entries
@@ -97,17 +97,6 @@ def _results_by_partition(client: redis.RedisCluster, partitions: list[Partition
             for p in partitions}
 
 
-def _metric(worker: WorkerProcess, name: str) -> dict[str, float]:
-    """Samples of one series from the worker's /metrics: label text (or "") -> value."""
-    _, body = worker.get("/metrics")
-    found = {}
-    for line in body.decode().splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            series, value = line.rsplit(" ", 1)
-            found[series[len(name):]] = float(value)
-    return found
-
-
 @pytest.mark.fault
 def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_partition(
     cluster: LocalCluster, tmp_path: Path
@@ -117,8 +106,8 @@ def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_pa
     flags = ("--redis-cluster", "--partitions", str(P), "--batch-size", "50", "--claim-idle-ms", "500")
     workers: list[WorkerProcess] = []
     try:
-        doomed = WorkerProcess(cluster.url, tmp_path, "doomed", *flags)
-        survivor = WorkerProcess(cluster.url, tmp_path, "survivor", *flags)
+        doomed = WorkerProcess(tmp_path, "doomed", *flags, redis_url=cluster.url, log_level="WARNING")
+        survivor = WorkerProcess(tmp_path, "survivor", *flags, redis_url=cluster.url, log_level="WARNING")
         workers += [doomed, survivor]
         doomed.wait_ready()
         survivor.wait_ready()
@@ -172,11 +161,11 @@ def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_pa
             assert int(group["lag"]) == 0
 
         assert survivor.process.poll() is None
-        wait_for(lambda: sum(_metric(survivor, "claimedit_redeliveries_total").values()) >= 1, what="the takeover in the metrics")
-        lag_series = _metric(survivor, "claimedit_partition_consumer_lag")
+        wait_for(lambda: sum(survivor.series("claimedit_redeliveries_total").values()) >= 1, what="the takeover in the metrics")
+        lag_series = survivor.series("claimedit_partition_consumer_lag")
         assert set(lag_series) == {f'{{partition="{i}"}}' for i in range(P)}
-        wait_for(lambda: _metric(survivor, "claimedit_consumer_lag") == {"": 0.0}
-                 and set(_metric(survivor, "claimedit_partition_pending_entries").values()) == {0.0}, what="zero lag and pending")
+        wait_for(lambda: survivor.series("claimedit_consumer_lag") == {"": 0.0}
+                 and set(survivor.series("claimedit_partition_pending_entries").values()) == {0.0}, what="zero lag and pending")
         survivor.process.send_signal(signal.SIGTERM)
         assert survivor.wait_exit() == 0
         log = survivor.log_path.read_text()

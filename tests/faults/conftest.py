@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.helpers import RedisServer, WorkerProcess
+from tests.faults.helpers import RedisServer
+from tests.processes import WorkerProcess, reaped
 
 
 @pytest.fixture
 def workers() -> Iterator[list[WorkerProcess]]:
     """Append every WorkerProcess started; whatever is still running at the end is killed."""
-    started: list[WorkerProcess] = []
-    yield started
-    for worker in started:
-        worker.cleanup()
+    with reaped() as started:
+        yield started
 
 
 @pytest.fixture

@@ -6,25 +6,17 @@ results, nothing pending.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
-from prometheus_client.parser import text_string_to_metric_families
 
 from contracts import ClaimEdited, DeadLetter
-from tests.workers.helpers import dead_letters, results, save_tiny_reference, wait_for
-from workers.embedded_redis import find_server_binary, free_port
+from tests import processes
+from tests.processes import RedisServerProcess
+from tests.workers.helpers import dead_letters, results, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 GROUP = "claim-edit"
 
 
@@ -41,133 +33,19 @@ class Streams:
 DEFAULT_STREAMS = Streams()
 
 
-class RedisServer:
-    """A redis-server on a free loopback port with its own data directory; `kill` and `start` again keep both."""
+class RedisServer(RedisServerProcess):
+    """A redis-server the test owns (kill it, start it again on the same port and directory); started means answering
+    PING, so a restart returns only once the AOF has been replayed."""
 
     def __init__(self, directory: Path, *config: str) -> None:
-        self.binary = find_server_binary()
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.directory = directory
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.config = config
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> RedisServer:
-        assert self.process is None or self.process.poll() is not None, "already running"
-        self.starts += 1
-        log = (self.directory / f"redis-{self.starts}.log").open("wb")
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory), "--save", "",
-                "--daemonize", "no", "--loglevel", "warning", *self.config]
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        client = self.client(socket_connect_timeout=0.2)
-        try:
-            # LOADING (replaying the AOF) counts as not ready: redis-py raises BusyLoadingError, a ConnectionError.
-            wait_for(lambda: self._answers(client), timeout_s=15, what=f"redis-server on port {self.port}")
-        finally:
-            client.close()
-        return self
-
-    def _answers(self, client: redis.Redis) -> bool:
-        assert self.process is not None
-        assert self.process.poll() is None, (self.directory / f"redis-{self.starts}.log").read_text()
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    def client(self, **options: float) -> redis.Redis:
-        return redis.Redis.from_url(self.url, **options)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown save, no goodbye to clients; what survives is what the AOF already holds."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        super().__init__(directory, *config, ping=True)
 
 
-class WorkerProcess:
-    """`python -m workers.cli worker` against `redis_url`, with the tiny reference snapshot; logs to a file."""
+class WorkerProcess(processes.WorkerProcess):
+    """A worker on `streams` at log level INFO, with 5 s to finish the batch in hand after SIGTERM."""
 
     def __init__(self, redis_url: str, tmp_path: Path, consumer: str, *extra: str, streams: Streams = DEFAULT_STREAMS) -> None:
-        self.consumer = consumer
-        self.port = free_port()
-        self.log_path = tmp_path / f"{consumer}.log"
-        reference = tmp_path / "tiny.snapshot"
-        if not reference.exists():
-            save_tiny_reference(tmp_path)
-        args = [sys.executable, "-m", "workers.cli", "worker", "--redis-url", redis_url, "--reference", str(reference),
-                "--consumer", consumer, "--http-port", str(self.port), "--http-host", "127.0.0.1", "--block-ms", "50",
-                "--stats-interval-s", "0.2", "--shutdown-grace-s", "5", *streams.flags(), *extra]
-        env = {**os.environ, "CLAIMEDIT_LOG_LEVEL": "INFO"}
-        for name in [name for name in env if name.startswith("CLAIMEDIT_") and name != "CLAIMEDIT_LOG_LEVEL"]:
-            del env[name]  # only the flags above configure it
-        env.pop("REDIS_URL", None)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=2) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-        except OSError:
-            return 0, b""
-
-    def wait_ready(self, timeout_s: float = 30) -> WorkerProcess:
-        wait_for(lambda: self.get("/readyz")[0] == 200 or self.process.poll() is not None, timeout_s=timeout_s,
-                 what=f"{self.consumer} to be ready")
-        assert self.process.poll() is None, self.log()
-        return self
-
-    def metric(self, name: str, **labels: str) -> float:
-        """Sum of the samples of `name` whose labels include `labels`."""
-        status, body = self.get("/metrics")
-        assert status == 200, f"{self.consumer} /metrics answered {status}"
-        return sum(
-            sample.value
-            for family in text_string_to_metric_families(body.decode())
-            for sample in family.samples
-            if sample.name == name and labels.items() <= sample.labels.items()
-        )
-
-    def sigkill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        assert self.process.wait(10) == -signal.SIGKILL
-
-    def pause(self) -> None:
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.process.pid, signal.SIGCONT)
-
-    def stop(self, timeout_s: float = 30) -> int:
-        """SIGTERM and the exit status: 0 is a clean shutdown (batch in hand committed, consumer left the group)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout_s)
-
-    def cleanup(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.process.pid, signal.SIGCONT)  # a stopped process cannot die of SIGKILL until continued
-            self.process.kill()
-            self.process.wait(10)
+        super().__init__(tmp_path, consumer, "--shutdown-grace-s", "5", *streams.flags(), *extra, redis_url=redis_url)
 
 
 def answered(client: redis.Redis, streams: Streams = DEFAULT_STREAMS) -> int:

@@ -13,8 +13,8 @@ import redis
 
 from contracts import DeadLetterReason, encode
 from tests.hostile.corpus import ENTRIES, LIMIT, MIB, PAYLOADS, faststream_binary, valid_event
+from tests.processes import WorkerProcess
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, dead_letters, event, pending_count, results, wait_for
-from tests.workers.test_processes import WorkerProcess
 from workers.deadletters import PAYLOAD_PREFIX_BYTES
 
 STREAM = "claims.submitted"
@@ -49,8 +49,7 @@ def _vm_kib(pid: int, field: str) -> int:
 
 @pytest.fixture
 def worker(redis_url: str, tmp_path: Path) -> Iterator[WorkerProcess]:
-    process = WorkerProcess(redis_url, tmp_path, "hostile-1", "--batch-size", str(BATCH_SIZE), "--claim-idle-ms", "600000",
-                            log_level="INFO")
+    process = WorkerProcess(tmp_path, "hostile-1", "--batch-size", str(BATCH_SIZE), "--claim-idle-ms", "600000", redis_url=redis_url)
     try:
         yield process.wait_ready()
     finally:

@@ -20,7 +20,8 @@ from redis.retry import Retry
 from contracts import encode
 from edits import Engine
 from tests.cluster.local_cluster import LocalCluster
-from tests.security.servers import PASSWORDS, ROOT, USERS_ACL, RedisProcess, cli, render_users_acl
+from tests.processes import RedisServerProcess
+from tests.security.servers import PASSWORDS, ROOT, USERS_ACL, cli, render_users_acl
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, pending_count, submit, tiny_reference, wait_for
 from workers import connection
 from workers.partitions import all_partitions
@@ -30,18 +31,18 @@ from workers.settings import Settings
 pytestmark = pytest.mark.redis
 
 @pytest.fixture(scope="module")
-def acl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+def acl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServerProcess]:
     directory = tmp_path_factory.mktemp("redis-acl")
-    with RedisProcess(directory, "--aclfile", str(render_users_acl(directory))) as server:
+    with RedisServerProcess(directory, "--aclfile", str(render_users_acl(directory))) as server:
         yield server
 
 
-def _client(server: RedisProcess, role: str) -> redis.Redis:
+def _client(server: RedisServerProcess, role: str) -> redis.Redis:
     return redis.Redis(host="127.0.0.1", port=server.port, username=f"claimedit-{role}", password=PASSWORDS[role])
 
 
 @pytest.fixture
-def admin(acl_server: RedisProcess) -> Iterator[redis.Redis]:
+def admin(acl_server: RedisServerProcess) -> Iterator[redis.Redis]:
     client = _client(acl_server, "admin")
     client.flushall()
     client.acl_log_reset()
@@ -52,20 +53,20 @@ def admin(acl_server: RedisProcess) -> Iterator[redis.Redis]:
 
 
 def test_the_shipped_file_refuses_to_load_with_its_placeholders(tmp_path: Path) -> None:
-    server = RedisProcess(tmp_path, "--aclfile", str(USERS_ACL))
+    server = RedisServerProcess(tmp_path, "--aclfile", str(USERS_ACL))
     done = subprocess.run(server.args, capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode != 0
     assert "password hash must be exactly 64" in done.stdout + done.stderr
     server.stop()
 
 
-def test_unauthenticated_clients_can_do_nothing(acl_server: RedisProcess, admin: redis.Redis) -> None:
+def test_unauthenticated_clients_can_do_nothing(acl_server: RedisServerProcess, admin: redis.Redis) -> None:
     anonymous = redis.Redis(host="127.0.0.1", port=acl_server.port, retry=Retry(NoBackoff(), 0))
     with pytest.raises(redis.AuthenticationError):
         anonymous.ping()
 
 
-def test_worker_user_does_its_whole_job_without_a_single_denial(acl_server: RedisProcess, admin: redis.Redis, tmp_path: Path) -> None:
+def test_worker_user_does_its_whole_job_without_a_single_denial(acl_server: RedisServerProcess, admin: redis.Redis, tmp_path: Path) -> None:
     # Entries a consumer read and never committed: the worker must reclaim them (XPENDING, XAUTOCLAIM).
     admin.xgroup_create("claims.submitted", "claim-edit", id="0", mkstream=True)
     orphans = [event(CLEAN) for _ in range(3)]
@@ -95,7 +96,7 @@ def _denied(action: Callable[[], Any]) -> None:
         action()
 
 
-def test_worker_user_can_do_nothing_else(acl_server: RedisProcess, admin: redis.Redis) -> None:
+def test_worker_user_can_do_nothing_else(acl_server: RedisServerProcess, admin: redis.Redis) -> None:
     admin.set("billing:secret", "x")
     admin.xadd("claims.submitted", {"event": b"{}"})
     worker = _client(acl_server, "worker")
@@ -115,7 +116,7 @@ def test_worker_user_can_do_nothing_else(acl_server: RedisProcess, admin: redis.
         worker.close()
 
 
-def test_producer_user_submits_and_cannot_read_claims_back(acl_server: RedisProcess, admin: redis.Redis, tmp_path: Path) -> None:
+def test_producer_user_submits_and_cannot_read_claims_back(acl_server: RedisServerProcess, admin: redis.Redis, tmp_path: Path) -> None:
     claims = tmp_path / "claims.jsonl"
     claims.write_bytes(b"".join(encode(event(CLEAN)) + b"\n" for _ in range(3)))
     env = {"CLAIMEDIT_REDIS_URL": f"redis://127.0.0.1:{acl_server.port}/0", "CLAIMEDIT_REDIS_USERNAME": "claimedit-producer",
@@ -133,7 +134,7 @@ def test_producer_user_submits_and_cannot_read_claims_back(acl_server: RedisProc
         producer.close()
 
 
-def test_reader_user_follows_results_and_writes_nothing(acl_server: RedisProcess, admin: redis.Redis, tmp_path: Path) -> None:
+def test_reader_user_follows_results_and_writes_nothing(acl_server: RedisServerProcess, admin: redis.Redis, tmp_path: Path) -> None:
     admin.xadd("claims.edited", {"result": b'{"marker": "reader"}'})
     password_file = tmp_path / "reader-password"
     password_file.write_text(PASSWORDS["reader"], encoding="utf-8")

@@ -17,7 +17,8 @@ import pytest
 import redis
 
 from contracts import encode
-from tests.security.servers import WorkerProcess, cli
+from tests.processes import WorkerProcess
+from tests.security.servers import cli
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, dead_letters, event, results, wait_for
 
 pytestmark = pytest.mark.redis

@@ -11,7 +11,8 @@ import pytest
 import redis
 
 from contracts import encode
-from tests.security.servers import RedisProcess, WorkerProcess, cli
+from tests.processes import RedisServerProcess, WorkerProcess
+from tests.security.servers import cli
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, event, submit, wait_for
 from workers.embedded_redis import free_port
 
@@ -22,13 +23,13 @@ WRONG = "wr0ng-Kx9-never-logged"
 
 
 @pytest.fixture(scope="module")
-def protected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
-    with RedisProcess(tmp_path_factory.mktemp("redis-pass"), "--requirepass", SECRET) as server:
+def protected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServerProcess]:
+    with RedisServerProcess(tmp_path_factory.mktemp("redis-pass"), "--requirepass", SECRET) as server:
         yield server
 
 
 @pytest.fixture
-def admin(protected: RedisProcess) -> Iterator[redis.Redis]:
+def admin(protected: RedisServerProcess) -> Iterator[redis.Redis]:
     client = redis.Redis(host="127.0.0.1", port=protected.port, password=SECRET)
     client.flushall()
     try:
@@ -45,7 +46,7 @@ def _assert_secret_free(*texts: str | bytes) -> None:
 
 
 @pytest.mark.parametrize("how", ["url", "env", "file"])
-def test_worker_never_logs_or_exports_the_password(how: str, protected: RedisProcess, admin: redis.Redis, tmp_path: Path) -> None:
+def test_worker_never_logs_or_exports_the_password(how: str, protected: RedisServerProcess, admin: redis.Redis, tmp_path: Path) -> None:
     url = f"redis://127.0.0.1:{protected.port}/0"
     flags: list[str] = []
     env: dict[str, str] = {}
@@ -75,7 +76,7 @@ def test_worker_never_logs_or_exports_the_password(how: str, protected: RedisPro
         worker.kill()
 
 
-def test_a_rejected_password_is_not_logged_either(protected: RedisProcess, tmp_path: Path) -> None:
+def test_a_rejected_password_is_not_logged_either(protected: RedisServerProcess, tmp_path: Path) -> None:
     worker = WorkerProcess(tmp_path, "wrong-password", "--redis-url", f"redis://:{WRONG}@127.0.0.1:{protected.port}/0", log_level="DEBUG")
     try:
         worker.wait_http()
@@ -89,7 +90,7 @@ def test_a_rejected_password_is_not_logged_either(protected: RedisProcess, tmp_p
         worker.kill()
 
 
-def test_commands_never_print_the_password(tmp_path: Path, protected: RedisProcess) -> None:
+def test_commands_never_print_the_password(tmp_path: Path, protected: RedisServerProcess) -> None:
     closed = f"redis://:{SECRET}@127.0.0.1:{free_port()}/0"  # nothing listens there: every command fails and says why
     claims = tmp_path / "claims.jsonl"
     claims.write_bytes(encode(event(CLEAN)) + b"\n")
@@ -105,7 +106,7 @@ def test_commands_never_print_the_password(tmp_path: Path, protected: RedisProce
         _assert_secret_free(done.stdout, done.stderr)
 
 
-def test_demo_on_a_password_protected_server_masks_it(protected: RedisProcess) -> None:
+def test_demo_on_a_password_protected_server_masks_it(protected: RedisServerProcess) -> None:
     shown = cli("demo", env={"CLAIMEDIT_REDIS_URL": f"redis://:{SECRET}@127.0.0.1:{protected.port}/0"}, timeout_s=120)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "using the Redis at redis://:***@127.0.0.1" in shown.stdout

@@ -18,8 +18,9 @@ from redis.retry import Retry
 
 from contracts import encode
 from edits import Engine
+from tests.processes import RedisServerProcess, WorkerProcess
 from tests.security.pki import Pki, make_pki
-from tests.security.servers import PASSWORDS, ROOT, RedisProcess, WorkerProcess, cli, render_users_acl
+from tests.security.servers import PASSWORDS, ROOT, cli, render_users_acl
 from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, results, submit, tiny_reference, wait_for
 from workers import connection
 from workers.settings import Settings
@@ -33,18 +34,18 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @pytest.fixture(scope="module")
-def tls_server(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+def tls_server(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServerProcess]:
     options = ("--tls-cert-file", str(pki.server_cert), "--tls-key-file", str(pki.server_key), "--tls-ca-cert-file", str(pki.ca),
                "--tls-auth-clients", "yes")
-    with RedisProcess(tmp_path_factory.mktemp("redis-tls"), *options, tls=True) as server:
+    with RedisServerProcess(tmp_path_factory.mktemp("redis-tls"), *options, tls=True) as server:
         yield server
 
 
-def _url(server: RedisProcess) -> str:
+def _url(server: RedisServerProcess) -> str:
     return f"rediss://127.0.0.1:{server.port}/0"
 
 
-def _tls_flags(server: RedisProcess, pki: Pki, *, ca: Path | None = None, client_cert: bool = True) -> list[str]:
+def _tls_flags(server: RedisServerProcess, pki: Pki, *, ca: Path | None = None, client_cert: bool = True) -> list[str]:
     flags = ["--redis-url", _url(server), "--redis-ca-file", str(ca or pki.ca)]
     if client_cert:
         flags += ["--redis-cert-file", str(pki.client_cert), "--redis-key-file", str(pki.client_key)]
@@ -52,7 +53,7 @@ def _tls_flags(server: RedisProcess, pki: Pki, *, ca: Path | None = None, client
 
 
 @pytest.fixture
-def admin(tls_server: RedisProcess, pki: Pki) -> Iterator[redis.Redis]:
+def admin(tls_server: RedisServerProcess, pki: Pki) -> Iterator[redis.Redis]:
     """A mutual-TLS client built by workers.connection itself, on an emptied database."""
     client = connection.sync_client(Settings(redis_url=_url(tls_server), redis_ca_file=str(pki.ca), redis_cert_file=str(pki.client_cert),
                                              redis_key_file=str(pki.client_key)))
@@ -63,7 +64,7 @@ def admin(tls_server: RedisProcess, pki: Pki) -> Iterator[redis.Redis]:
         client.close()
 
 
-def test_worker_over_mutual_tls_publishes_every_result(admin: redis.Redis, tls_server: RedisProcess, pki: Pki) -> None:
+def test_worker_over_mutual_tls_publishes_every_result(admin: redis.Redis, tls_server: RedisServerProcess, pki: Pki) -> None:
     settings = Settings(redis_url=_url(tls_server), redis_ca_file=str(pki.ca), redis_cert_file=str(pki.client_cert),
                         redis_key_file=str(pki.client_key), http_port=0, http_host="127.0.0.1", block_ms=50, batch_size=8,
                         consumer="tls-1", stats_interval_s=0.2)
@@ -75,7 +76,9 @@ def test_worker_over_mutual_tls_publishes_every_result(admin: redis.Redis, tls_s
     assert sorted(r.event_id for r in results(admin)) == sorted(e.event_id for e in events)
 
 
-def test_submit_results_and_replay_commands_over_mutual_tls(admin: redis.Redis, tls_server: RedisProcess, pki: Pki, tmp_path: Path) -> None:
+def test_submit_results_and_replay_commands_over_mutual_tls(
+    admin: redis.Redis, tls_server: RedisServerProcess, pki: Pki, tmp_path: Path
+) -> None:
     claims = tmp_path / "claims.jsonl"
     claims.write_bytes(b"".join(encode(event(CLEAN)) + b"\n" for _ in range(3)))
     sent = cli("submit", str(claims), "--stream", "tls.submitted", *_tls_flags(tls_server, pki))
@@ -106,17 +109,17 @@ def _refused_worker(tmp_path: Path, name: str, flags: list[str]) -> str:
         worker.kill()
 
 
-def test_worker_without_a_client_certificate_is_refused(tls_server: RedisProcess, pki: Pki, tmp_path: Path) -> None:
+def test_worker_without_a_client_certificate_is_refused(tls_server: RedisServerProcess, pki: Pki, tmp_path: Path) -> None:
     log = _refused_worker(tmp_path, "no-client-cert", _tls_flags(tls_server, pki, client_cert=False))
     assert "TLS handshake with Redis failed" in log, log
 
 
-def test_worker_trusting_the_wrong_ca_is_refused(tls_server: RedisProcess, pki: Pki, tmp_path: Path) -> None:
+def test_worker_trusting_the_wrong_ca_is_refused(tls_server: RedisServerProcess, pki: Pki, tmp_path: Path) -> None:
     log = _refused_worker(tmp_path, "wrong-ca", _tls_flags(tls_server, pki, ca=pki.other_ca))
     assert "CERTIFICATE_VERIFY_FAILED" in log, log
 
 
-def test_submit_trusting_the_wrong_ca_exits_1_naming_the_tls_failure(tls_server: RedisProcess, pki: Pki, tmp_path: Path) -> None:
+def test_submit_trusting_the_wrong_ca_exits_1_naming_the_tls_failure(tls_server: RedisServerProcess, pki: Pki, tmp_path: Path) -> None:
     claims = tmp_path / "claims.jsonl"
     claims.write_bytes(encode(event(CLEAN)) + b"\n")
     sent = cli("submit", str(claims), *_tls_flags(tls_server, pki, ca=pki.other_ca))
@@ -142,7 +145,7 @@ def test_shipped_redis_conf_and_users_serve_the_worker_and_producer_over_mutual_
         conf = conf.replace(shipped, str(local))
     config = tmp_path / "redis-tls.conf"
     config.write_text(conf, encoding="utf-8")
-    with RedisProcess(tmp_path / "redis", config=config, tls=True) as server:
+    with RedisServerProcess(tmp_path / "redis", config_file=config, tls=True) as server:
         tls = {"redis_url": _url(server), "redis_ca_file": str(pki.ca), "redis_cert_file": str(pki.client_cert),
                "redis_key_file": str(pki.client_key)}
         producer = connection.sync_client(Settings(**tls, redis_username="claimedit-producer", redis_password=PASSWORDS["producer"]))

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,69 +11,17 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.workers.helpers import CLEAN, MUE_EXCEEDED, event, pending_count, results, save_tiny_reference, submit, wait_for
-from workers.embedded_redis import free_port
+from tests.processes import WorkerProcess, reaped
+from tests.workers.helpers import CLEAN, MUE_EXCEEDED, event, pending_count, results, submit, wait_for
 
 STREAM, GROUP = "claims.submitted", "claim-edit"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class WorkerProcess:
-    def __init__(self, redis_url: str, tmp_path: Path, consumer: str, *extra: str, log_level: str = "WARNING") -> None:
-        self.consumer = consumer
-        self.port = free_port()
-        self.log_path = tmp_path / f"{consumer}.log"
-        reference = tmp_path / "tiny.snapshot"
-        if not reference.exists():
-            save_tiny_reference(tmp_path)
-        args = [sys.executable, "-m", "workers.cli", "worker", "--redis-url", redis_url, "--reference", str(reference),
-                "--consumer", consumer, "--http-port", str(self.port), "--http-host", "127.0.0.1", "--block-ms", "50",
-                "--stats-interval-s", "0.2", *extra]
-        env = {**os.environ, "CLAIMEDIT_LOG_LEVEL": log_level}
-        env.pop("REDIS_URL", None)
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=2) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-        except OSError:
-            return 0, b""
-
-    def wait_ready(self) -> WorkerProcess:
-        wait_for(lambda: self.get("/readyz")[0] == 200 or self.process.poll() is not None, what=f"{self.consumer} to be ready")
-        assert self.process.poll() is None, self.log_path.read_text()
-        return self
-
-    def processed(self) -> float:
-        _, body = self.get("/metrics")
-        total = 0.0
-        for line in body.decode().splitlines():
-            if line.startswith("claimedit_claims_processed_total{"):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
-
-    def wait_exit(self, timeout_s: float = 30) -> int:
-        try:
-            return self.process.wait(timeout_s)
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.wait_exit()
+PROCESSED = "claimedit_claims_processed_total"
 
 
 @pytest.fixture
 def processes() -> Iterator[list[WorkerProcess]]:
-    started: list[WorkerProcess] = []
-    yield started
-    for worker in started:
-        worker.kill()
+    with reaped() as started:
+        yield started
 
 
 def _assert_exactly_one_result_each(client: redis.Redis, sent_ids: list[str]) -> None:
@@ -91,19 +34,19 @@ def test_sigkill_mid_batch_then_a_new_worker_finishes_everything(
     redis_client: redis.Redis, redis_url: str, tmp_path: Path, processes: list[WorkerProcess]
 ) -> None:
     sent = [event(CLEAN if i % 2 else MUE_EXCEEDED) for i in range(4000)]
-    first = WorkerProcess(redis_url, tmp_path, "doomed", "--batch-size", "100")
+    first = WorkerProcess(tmp_path, "doomed", "--batch-size", "100", redis_url=redis_url, log_level="WARNING")
     processes.append(first)
     first.wait_ready()
     submit(redis_client, STREAM, sent)
     wait_for(lambda: redis_client.xlen("claims.edited") > 0 and pending_count(redis_client) > 0, what="the worker to be mid-batch")
-    os.kill(first.process.pid, signal.SIGKILL)
+    first.signal(signal.SIGKILL)
     first.wait_exit()
     left_pending = pending_count(redis_client)
     done_before = redis_client.xlen("claims.edited")
     assert left_pending > 0  # it really died holding entries
     assert done_before < len(sent)
 
-    second = WorkerProcess(redis_url, tmp_path, "rescuer", "--batch-size", "100", "--claim-idle-ms", "300")
+    second = WorkerProcess(tmp_path, "rescuer", "--batch-size", "100", "--claim-idle-ms", "300", redis_url=redis_url, log_level="WARNING")
     processes.append(second)
     second.wait_ready()
     wait_for(lambda: redis_client.xlen("claims.edited") >= len(sent) and pending_count(redis_client) == 0, timeout_s=60,
@@ -115,7 +58,7 @@ def test_sigkill_mid_batch_then_a_new_worker_finishes_everything(
 def test_two_workers_in_one_group_share_the_work(
     redis_client: redis.Redis, redis_url: str, tmp_path: Path, processes: list[WorkerProcess]
 ) -> None:
-    workers = [WorkerProcess(redis_url, tmp_path, name, "--batch-size", "20") for name in ("one", "two")]
+    workers = [WorkerProcess(tmp_path, name, "--batch-size", "20", redis_url=redis_url, log_level="WARNING") for name in ("one", "two")]
     processes.extend(workers)
     for worker in workers:
         worker.wait_ready()
@@ -124,15 +67,15 @@ def test_two_workers_in_one_group_share_the_work(
         submit(redis_client, STREAM, sent[start : start + 100])
     wait_for(lambda: redis_client.xlen("claims.edited") >= len(sent), timeout_s=60, what="every result")
     _assert_exactly_one_result_each(redis_client, [e.event_id for e in sent])
-    wait_for(lambda: sum(w.processed() for w in workers) == len(sent), what="both workers' counters")
-    shares = [w.processed() for w in workers]
+    wait_for(lambda: sum(sum(w.series(PROCESSED).values()) for w in workers) == len(sent), what="both workers' counters")
+    shares = [sum(w.series(PROCESSED).values()) for w in workers]
     assert all(share > 0 for share in shares), shares
 
 
 def test_sigterm_finishes_the_batch_in_hand_and_exits_0(
     redis_client: redis.Redis, redis_url: str, tmp_path: Path, processes: list[WorkerProcess]
 ) -> None:
-    worker = WorkerProcess(redis_url, tmp_path, "graceful", "--batch-size", "100", log_level="INFO")
+    worker = WorkerProcess(tmp_path, "graceful", "--batch-size", "100", redis_url=redis_url)
     processes.append(worker)
     worker.wait_ready()
     sent = [event(MUE_EXCEEDED) for _ in range(4000)]
