@@ -1,7 +1,9 @@
 """`claim-edit replay`: what would a candidate rule set or reference quarter change on recorded traffic?
 
     events  (--events FILE | --stream NAME [--start] [--end])  -> candidate engine (the usual reference flags)
+         or --partitions P [--start] [--end]                    every partition's input stream (docs/scale-out.md)
     before  (--baseline FILE | --baseline-stream NAME)          recorded results, matched by event_id, then claim_id
+         or --baseline-partitions                               every partition's result stream, partition by partition
          or (--against [--against-reference ...])               a second engine, no recording needed
     or      --candidate-stream NAME                             results a shadow worker recorded, no engine here
 
@@ -23,9 +25,11 @@ import redis
 from contracts import ClaimSubmitted, decode_event
 from edits import Engine
 from workers import connection
+from workers.partitions import DEFAULT_PREFIX, MAX_PARTITIONS, PartitionStreams, all_partitions
 from workers.reference_args import UsageError, add_reference_arguments, engine_from_args
 from workers.replay.baseline import Baseline, FileBaseline, StreamBaseline
 from workers.replay.diff import FAIL_ON
+from workers.replay.partitioned import PartitionBaseline, partition_entries
 from workers.replay.progress import ProgressBar
 from workers.replay.report import FORMATS, RENDERERS
 from workers.replay.runner import Republisher, Side, Tally, replay_events, replay_results
@@ -39,7 +43,7 @@ from workers.replay.sources import (
     stream_entries,
     stream_events,
 )
-from workers.settings import REDIS_SECURITY, add_redis_security_arguments, settings_from
+from workers.settings import REDIS_SECURITY, Settings, add_redis_security_arguments, settings_from
 
 PROG = "claim-edit replay"
 AGAINST_FLAGS = ("reference", "pfs", "mue", "aoc", "effective", "policy")
@@ -60,6 +64,13 @@ def register(subparsers: Any) -> None:
         "--candidate-stream", metavar="NAME",
         help="instead of running the edits here, take the candidate results a shadow worker wrote to this result stream",
     )
+    source.add_argument(
+        "--partitions", type=int, metavar="P",
+        help="a partitioned recording: every partition's input stream <prefix>:{p<i>[.k]}:submitted, i in 0..P-1 "
+        "(`claim-edit partitions P` lists them), each read with XRANGE and the same --start/--end",
+    )
+    source.add_argument("--partition-prefix", metavar="PREFIX",
+                        help=f"prefix of the partition streams [default {DEFAULT_PREFIX}, env CLAIMEDIT_PARTITION_PREFIX]")
     source.add_argument("--start", metavar="ID|TIME", help="first stream id, or ISO 8601 time (inclusive; no offset = UTC)")
     source.add_argument("--end", metavar="ID|TIME", help="last stream id (inclusive), or ISO 8601 time (exclusive; no offset = UTC)")
     source.add_argument("--page", type=int, default=DEFAULT_PAGE, metavar="N", help=f"entries per XRANGE call [default {DEFAULT_PAGE}]")
@@ -68,6 +79,9 @@ def register(subparsers: Any) -> None:
     before.add_argument("--baseline", type=Path, metavar="FILE",
                         help="JSONL of claim.edited results, or the output of `claim-edit check --format json`")
     before.add_argument("--baseline-stream", metavar="NAME", help="recorded result stream (field `result`), e.g. claims.edited")
+    before.add_argument("--baseline-partitions", action="store_true",
+                        help="with --partitions: every partition's result stream <prefix>:{p<i>[.k]}:edited, each event "
+                        "matched in its own partition's")
     before.add_argument(
         "--against", action="store_true",
         help="compare with a second engine instead of recorded results: the --against-* flags (bundled snapshot and "
@@ -95,6 +109,8 @@ def register(subparsers: Any) -> None:
         default=os.environ.get("CLAIMEDIT_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://localhost:6379",
         help="Redis URL for --stream, --baseline-stream, --candidate-stream, --republish [env CLAIMEDIT_REDIS_URL or REDIS_URL]",
     )
+    redis_group.add_argument("--redis-cluster", action="store_true", default=None,
+                             help="the Redis URL is a Redis Cluster node [env CLAIMEDIT_REDIS_CLUSTER=1]")
     add_redis_security_arguments(redis_group)
     add_reference_arguments(parser)
     parser.set_defaults(func=run)
@@ -110,10 +126,23 @@ def _without_password(url: str) -> str:
     return connection.redacted_url(url)
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """--redis-url with the TLS, credential, cluster and partition-prefix flags (or their env vars), as every command resolves them."""
+    names = (*REDIS_SECURITY, "redis_cluster", "partition_prefix")
+    given = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    # Only --partitions selects partitioned streams here (not CLAIMEDIT_PARTITIONS, which a worker's environment may set
+    # while `--stream` is meant). A replay only reads, so the worker's check that its own three streams share a slot in
+    # a cluster does not apply: the partitioned layout always passes it.
+    return settings_from(None, redis_url=args.redis_url, partitions=args.partitions or 1, partition_ids=(), **given)
+
+
 def _redis_client(args: argparse.Namespace) -> redis.Redis:
-    """A client on --redis-url with the TLS and credential flags (or their env vars), as every command builds it."""
-    given = {name: getattr(args, name) for name in REDIS_SECURITY if getattr(args, name, None) is not None}
-    return connection.sync_client(settings_from(None, redis_url=args.redis_url, **given))
+    """A client on --redis-url (a RedisCluster with --redis-cluster), as every command builds it."""
+    return connection.sync_client(_settings(args))
+
+
+def _partitions(args: argparse.Namespace) -> list[PartitionStreams]:
+    return all_partitions(args.partitions, _settings(args).partition_prefix) if args.partitions else []
 
 
 def _against_wanted(args: argparse.Namespace) -> bool:
@@ -130,17 +159,23 @@ def _against_engine(args: argparse.Namespace) -> Engine:
 
 
 def _check_choices(args: argparse.Namespace) -> None:
-    given = (("--events", args.events), ("--stream", args.stream), ("--candidate-stream", args.candidate_stream))
+    given = (("--events", args.events), ("--stream", args.stream), ("--candidate-stream", args.candidate_stream),
+             ("--partitions", args.partitions is not None))
     sources = [flag for flag, value in given if value]
     if len(sources) != 1:
         got = f" (got {', '.join(sources)})" if sources else ""
-        raise UsageError(f"give exactly one of --events FILE, --stream NAME or --candidate-stream NAME{got}")
+        raise UsageError(f"give exactly one of --events FILE, --stream NAME or --candidate-stream NAME (or --partitions P){got}")
+    if args.partitions is not None and not 1 <= args.partitions <= MAX_PARTITIONS:
+        raise UsageError(f"--partitions must be 1 to {MAX_PARTITIONS}, got {args.partitions}")
     befores = [flag for flag, value in (("--baseline", args.baseline), ("--baseline-stream", args.baseline_stream),
-                                        ("--against", _against_wanted(args))) if value]
+                                        ("--baseline-partitions", args.baseline_partitions), ("--against", _against_wanted(args))) if value]
     if len(befores) > 1:
-        raise UsageError(f"give one of --baseline, --baseline-stream or --against (got {', '.join(befores)})")
+        raise UsageError(f"give one of --baseline, --baseline-stream or --against (or --baseline-partitions) (got {', '.join(befores)})")
     if not befores and not args.republish:
-        raise UsageError("nothing to compare with: give --baseline FILE, --baseline-stream NAME or --against (or only --republish)")
+        raise UsageError("nothing to compare with: give --baseline FILE, --baseline-stream NAME, --baseline-partitions or --against "
+                         "(or only --republish)")
+    if args.baseline_partitions and not args.partitions:
+        raise UsageError("--baseline-partitions matches each partition's events with its results: give --partitions P")
     if args.candidate_stream and (not befores or befores[0] == "--against"):
         raise UsageError("--candidate-stream compares recorded results: give --baseline or --baseline-stream")
     if args.candidate_stream and args.republish:
@@ -151,7 +186,8 @@ def _check_choices(args: argparse.Namespace) -> None:
         raise UsageError(f"--page must be at least 1, got {args.page}")
     if args.show is not None and args.show < 0:
         raise UsageError(f"--show must not be negative, got {args.show}")
-    if args.republish and args.republish in (args.stream, args.baseline_stream):
+    partitioned = {name for p in _partitions(args) for name in (p.submitted, p.edited)}
+    if args.republish and (args.republish in (args.stream, args.baseline_stream) or args.republish in partitioned):
         raise UsageError(f"--republish {args.republish!r} is a stream this replay reads: use a separate sandbox stream")
 
 
@@ -173,7 +209,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         return _fail(f"{error.filename or ''}: {error.strerror or error}")
     except redis.RedisError as error:
-        return _fail(f"Redis at {_without_password(args.redis_url)}: {error}")
+        moved = isinstance(error, redis.exceptions.MovedError)  # its text is only "<slot> <host:port>"
+        text = f"MOVED {error}: a Redis Cluster node, give --redis-cluster" if moved else str(error)
+        return _fail(f"Redis at {_without_password(args.redis_url)}: {text}")
     except KeyboardInterrupt:  # not 1, which would read as "something changed"
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
@@ -187,11 +225,13 @@ class _Source(NamedTuple):
     decode: Callable[[bytes], ClaimSubmitted]
 
 
-def _open_source(args: argparse.Namespace, client: redis.Redis | None, start: str, end: str) -> _Source:
+def _open_source(args: argparse.Namespace, client: redis.Redis | None, start: str, end: str, baseline: Baseline | None) -> _Source:
     if args.events:
         lines = FileLines(args.events)
         return _Source(lines, "line", str(args.events), lambda count: (lines.done, lines.size), decode_line)
     assert client is not None
+    if args.partitions:
+        return _open_partitions(args, client, start, end, baseline)
     name = args.stream or args.candidate_stream
     if not client.exists(name):
         raise ValueError(f"stream {name!r} does not exist at {_without_password(args.redis_url)}")
@@ -207,13 +247,30 @@ def _open_source(args: argparse.Namespace, client: redis.Redis | None, start: st
     return _Source(entries, "entry", described, lambda count: (count, total), decode_event)
 
 
+def _open_partitions(args: argparse.Namespace, client: redis.Redis, start: str, end: str, baseline: Baseline | None) -> _Source:
+    partitions = _partitions(args)
+    lengths = [int(client.xlen(p.submitted)) for p in partitions]  # one key per command: a cluster routes each to its master
+    if not any(lengths):
+        raise ValueError(f"no partition input stream holds entries ({partitions[0].submitted} ..) at {_without_password(args.redis_url)}: "
+                         "is --partitions/--partition-prefix right?")
+    ranged = (start, end) != ("-", "+")
+    total = None if ranged else sum(lengths)
+    described = f"{len(partitions)} partition streams {partitions[0].submitted} .." + (f" [{start} .. {end}]" if ranged else "")
+    per_partition = baseline if isinstance(baseline, PartitionBaseline) else None
+    entries = partition_entries(client, partitions, start, end, args.page, per_partition)
+    return _Source(entries, "entry", described, lambda count: (count, total), decode_event)
+
+
 def _open_baseline(args: argparse.Namespace, client: redis.Redis | None, start: str) -> Baseline | None:
     if args.baseline:
         return FileBaseline(args.baseline)
+    if args.baseline_partitions:
+        assert client is not None
+        return PartitionBaseline(client, _partitions(args), start=start, page=args.page)
     if args.baseline_stream:
         assert client is not None
         # A result is always written after its event, so results of events from `start` on are from `start` on too.
-        return StreamBaseline(client, args.baseline_stream, start=start if args.stream else "-", page=args.page)
+        return StreamBaseline(client, args.baseline_stream, start=start if args.stream or args.partitions else "-", page=args.page)
     return None
 
 
@@ -235,13 +292,13 @@ def _sides(args: argparse.Namespace, described: str, candidate: Engine | None, a
 
 def _replay(args: argparse.Namespace, stack: ExitStack, start: str, end: str, candidate: Engine | None, against: Engine | None) -> int:
     client: redis.Redis | None = None
-    if args.stream or args.candidate_stream or args.baseline_stream or args.republish:
+    if args.stream or args.partitions or args.candidate_stream or args.baseline_stream or args.republish:
         client = stack.enter_context(_redis_client(args))
         client.ping()
     baseline = _open_baseline(args, client, start)
     if baseline is not None:
         stack.callback(baseline.close)
-    source = _open_source(args, client, start, end)
+    source = _open_source(args, client, start, end, baseline)
     tally = Tally(source.kind, args.fail_on)
     stack.callback(tally.spool.close)
     republisher = Republisher(client, args.republish) if args.republish and client is not None else None

@@ -195,8 +195,8 @@ class Baseline:
         else:
             self._problem(where, "not a result: needs event_id, claim_id and findings")
 
-    def _finish(self) -> None:
-        if not len(self.index) and self.problem_count:
+    def _finish(self, allow_empty: bool = False) -> None:
+        if not len(self.index) and self.problem_count and not allow_empty:
             first = self.problems[0]
             raise BaselineError(f"{self.description}: no readable result ({self.problem_count} unreadable; {first.where}: {first.detail})")
         self.index.seal()
@@ -330,13 +330,16 @@ class FileBaseline(Baseline):
 
 
 class StreamBaseline(Baseline):
-    """A result stream (field `result`), read in XRANGE pages from `start` into the index; fetched back by id."""
+    """A result stream (field `result`), read in XRANGE pages from `start` into the index; fetched back by id.
 
-    def __init__(self, client: redis.Redis, stream: str, start: str = "-", page: int = DEFAULT_PAGE) -> None:
+    `allow_empty` (one partition of several): a missing stream, or one with no readable result, is an empty baseline.
+    """
+
+    def __init__(self, client: redis.Redis, stream: str, start: str = "-", page: int = DEFAULT_PAGE, allow_empty: bool = False) -> None:
         super().__init__(f"stream {stream}", "entry")
         self._client = client
         self._stream = stream
-        if not client.exists(stream):
+        if not allow_empty and not client.exists(stream):
             raise BaselineError(f"baseline stream {stream!r} does not exist")
         for entry_id, fields in stream_entries(client, stream, start, "+", page):
             ms, _, seq = entry_id.partition(b"-")
@@ -345,7 +348,7 @@ class StreamBaseline(Baseline):
                 self._problem(entry_id.decode(), "no `result` field")
                 continue
             self._take(raw, entry_id.decode(), int(ms), int(seq))
-        self._finish()
+        self._finish(allow_empty)
 
     def fetch(self, handle: int) -> BaselineRow:
         entry_id = f"{self.index.locations[handle]}-{self.index.sequences[handle]}"
