@@ -112,3 +112,13 @@ def test_unreadable_entries_name_their_partition_and_flags_are_checked(
                       "--redis-url", redis_url)
     assert no_input.status == 2
     assert "no partition input stream holds entries" in no_input.err
+
+
+def test_a_wrong_partition_count_is_warned_about(capsys: pytest.CaptureFixture[str], redis_url: str, recorded: int) -> None:
+    # Partition 0's streams have the same name for every P from 2 up: P = 2 finds them, and only them.
+    run = replay(capsys, "--partitions", "2", "--baseline-partitions", "--redis-url", redis_url, "--format", "json")
+    assert f"{all_partitions(2)[0].submitted} holds claims of other partitions" in run.err
+    assert "is --partitions 2 the workers' P?" in run.err
+    assert 0 < run.json()["summary"]["totals"]["events"] < recorded
+    right = replay(capsys, "--partitions", str(P), "--baseline-partitions", "--redis-url", redis_url, "--format", "json")
+    assert "warning" not in right.err

@@ -29,7 +29,7 @@ from workers.partitions import DEFAULT_PREFIX, MAX_PARTITIONS, PartitionStreams,
 from workers.reference_args import UsageError, add_reference_arguments, engine_from_args
 from workers.replay.baseline import Baseline, FileBaseline, StreamBaseline
 from workers.replay.diff import FAIL_ON
-from workers.replay.partitioned import PartitionBaseline, partition_entries
+from workers.replay.partitioned import PartitionBaseline, misplaced, partition_entries
 from workers.replay.progress import ProgressBar
 from workers.replay.report import FORMATS, RENDERERS
 from workers.replay.runner import Republisher, Side, Tally, replay_events, replay_results
@@ -253,6 +253,10 @@ def _open_partitions(args: argparse.Namespace, client: redis.Redis, start: str, 
     if not any(lengths):
         raise ValueError(f"no partition input stream holds entries ({partitions[0].submitted} ..) at {_without_password(args.redis_url)}: "
                          "is --partitions/--partition-prefix right?")
+    wrong = misplaced(client, partitions, args.partitions)
+    if wrong:  # a warning: a producer that misplaces some claims should not stop the replay of the others
+        print(f"{PROG}: warning: {', '.join(wrong)} hold{'s' if len(wrong) == 1 else ''} claims of other partitions "
+              f"(crc32(claim_id) mod {args.partitions}): is --partitions {args.partitions} the workers' P?", file=sys.stderr)
     ranged = (start, end) != ("-", "+")
     total = None if ranged else sum(lengths)
     described = f"{len(partitions)} partition streams {partitions[0].submitted} .." + (f" [{start} .. {end}]" if ranged else "")

@@ -13,9 +13,12 @@ from collections.abc import Iterator, Sequence
 
 import redis
 
-from workers.partitions import PartitionStreams
+from contracts import InvalidEvent, decode_event
+from workers.partitions import PartitionStreams, partition_of
 from workers.replay.baseline import KEEP_UNREADABLE, Baseline, BaselineError, BaselineProblem, BaselineRow, Match, StreamBaseline
-from workers.replay.sources import DEFAULT_PAGE, stream_events
+from workers.replay.sources import DEFAULT_PAGE, EVENT_FIELD, stream_events
+
+SAMPLE = 10  # first entries per partition checked against crc32(claim_id) mod P
 
 
 def where_in(entry_id: str, stream: str) -> str:
@@ -56,6 +59,26 @@ class PartitionBaseline(Baseline):
 
     def results(self) -> int:
         return self._loaded
+
+
+def misplaced(client: redis.Redis, partitions: Sequence[PartitionStreams], count: int) -> list[str]:
+    """The partition streams whose first readable events belong to another partition with `count` partitions.
+
+    A wrong P still finds streams: partition 0's tag is the same for every P from 2 up, so without this a replay
+    with the wrong P would quietly cover partition 0 and little else.
+    """
+    found = []
+    for partition in partitions:
+        sample: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(partition.submitted, count=SAMPLE)  # type: ignore[assignment]
+        for _, fields in sample:
+            try:
+                claim_id = decode_event(fields.get(EVENT_FIELD, b"")).claim.claim_id
+            except InvalidEvent:
+                continue
+            if partition_of(claim_id, count) != partition.index:
+                found.append(partition.submitted)
+                break
+    return found
 
 
 def partition_entries(
