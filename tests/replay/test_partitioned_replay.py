@@ -12,6 +12,8 @@ from tests.replay.partitioned_run import EXTRA, P, Recording, record
 from workers.partitions import all_partitions
 from workers.replay.sources import EVENT_FIELD
 
+SAMPLE_CLAIMS = Path(__file__).resolve().parents[2] / "workers" / "samples" / "claims.jsonl"
+
 pytestmark = pytest.mark.redis
 
 
@@ -108,6 +110,10 @@ def test_unreadable_entries_name_their_partition_and_flags_are_checked(
     no_partitions = replay(capsys, "--stream", stream, "--baseline-partitions", "--redis-url", redis_url)
     assert no_partitions.status == 2
     assert "give --partitions P" in no_partitions.err
+    from_file = replay(capsys, "--events", str(SAMPLE_CLAIMS), "--baseline-partitions",
+                       "--redis-url", redis_url)
+    assert from_file.status == 2
+    assert "use --partitions P instead of --events" in from_file.err
     no_input = replay(capsys, "--partitions", str(P), "--partition-prefix", "other", "--baseline-stream", all_partitions(P)[0].edited,
                       "--redis-url", redis_url)
     assert no_input.status == 2

@@ -175,6 +175,9 @@ def _check_choices(args: argparse.Namespace) -> None:
         raise UsageError("nothing to compare with: give --baseline FILE, --baseline-stream NAME, --baseline-partitions or --against "
                          "(or only --republish)")
     if args.baseline_partitions and not args.partitions:
+        if args.events:
+            raise UsageError("--baseline-partitions reads the events of the same partitions: use --partitions P instead of --events, "
+                             "or compare a file with --baseline FILE or one --baseline-stream NAME")
         raise UsageError("--baseline-partitions matches each partition's events with its results: give --partitions P")
     if args.candidate_stream and (not befores or befores[0] == "--against"):
         raise UsageError("--candidate-stream compares recorded results: give --baseline or --baseline-stream")
