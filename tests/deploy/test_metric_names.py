@@ -51,6 +51,11 @@ def test_the_expression_parser_finds_names() -> None:
 def test_rules_and_dashboard_read_only_exported_series_and_labels(redis_url: str, tmp_path: Path) -> None:
     with running_worker(redis_url, tmp_path) as worker:
         series = exported(worker.metrics_text())
+    # The per-partition gauges exist in partitioned mode only: scrape such a worker too.
+    with running_worker(redis_url, tmp_path, CLAIMEDIT_PARTITIONS="2") as partitioned:
+        for name, labels in exported(partitioned.metrics_text()).items():
+            series.setdefault(name, set()).update(labels)
+    assert "claimedit_partition_consumer_lag" in series
     assert "claimedit_claims_processed_total" in series  # the scrape is the worker's, not something else
 
     used_by_rules = {name for expr in rule_expressions() for name in metric_names_in(expr)}
