@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from bench.claims import ClaimMaker
+from bench.machine import cpu_model
 from contracts import encode
 from edits import Engine, load_default_reference
 from workers.reference_args import engine_from_args
@@ -33,16 +34,6 @@ from workers.replay.baseline import FileBaseline
 from workers.replay.report import render_json
 from workers.replay.runner import Side, Tally, replay_events
 from workers.replay.sources import FileLines, decode_line
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def write_inputs(directory: Path, count: int, n_lines: int, shuffled: bool = False) -> tuple[Path, Path]:
