@@ -12,14 +12,12 @@ are also given as ratios to the baseline measured in the same run, so machine no
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import math
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ from bench.reference_full import full_size
 from bench.throughput import drain
 from edits import load_default_reference
 from edits.reference.snapshot import DEFAULT_SNAPSHOT, save_snapshot
-from workers.embedded_redis import EmbeddedRedis
+from workers.embedded_redis import given_or_embedded
 
 DEFAULT_OUT = Path(__file__).parent / "results" / "latest.json"
 FRACTIONS = (0.25, 0.5, 0.75)
@@ -73,18 +71,9 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-@contextlib.contextmanager
-def _redis(given: str | None) -> Iterator[str]:
-    if given:
-        yield given
-        return
-    with EmbeddedRedis() as server:
-        yield server.url
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "quick": args.quick}
-    with tempfile.TemporaryDirectory(prefix="claimedit-bench-") as scratch, _redis(args.redis_url) as url:
+    with tempfile.TemporaryDirectory(prefix="claimedit-bench-") as scratch, given_or_embedded(args.redis_url) as url:
         tmp = Path(scratch)
         client = redis.Redis.from_url(url)
         report["machine"] = machine.describe(url)

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a pl
 from bench.claims import ClaimMaker
 from contracts import ClaimSubmitted, decode_event, encode
 from edits import Engine, load_default_reference
-from workers.embedded_redis import EmbeddedRedis
+from workers.embedded_redis import given_or_embedded
 from workers.logs import configure_logging
 from workers.runtime import Worker
 from workers.settings import Settings
 
 STREAM, GROUP = "claims.submitted", "claim-edit"
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    given = os.environ.get("REDIS_URL")
-    if given:
-        yield given
-        return
-    with EmbeddedRedis() as server:
-        yield server.url
 
 
 def fill(client: redis.Redis, payloads: list[bytes], stream: str = STREAM) -> None:
@@ -122,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine(load_default_reference())
     payloads = [encode(event) for event in ClaimMaker().events(args.claims, args.lines)]
     print(f"edits: {', '.join(engine.edit_names)}; reference {engine.reference_version}; {args.claims} claims x {args.lines} lines")
-    with redis_server() as url:
+    with given_or_embedded(os.environ.get("REDIS_URL")) as url:
         client = redis.Redis.from_url(url)
         fill(client, payloads)
         elapsed, cpu = asyncio.run(run_worker(url, engine, args.claims, args.batch_size))

@@ -13,17 +13,13 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from workers.embedded_redis import EmbeddedRedis
+from workers.embedded_redis import given_or_embedded
 
 
 @pytest.fixture(scope="session")
 def redis_server_url() -> Iterator[str]:
-    given = os.environ.get("REDIS_URL")
-    if given:
-        yield given
-        return
-    with EmbeddedRedis() as server:
-        yield server.url
+    with given_or_embedded(os.environ.get("REDIS_URL")) as url:
+        yield url
 
 
 @pytest.fixture

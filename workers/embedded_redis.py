@@ -125,7 +125,10 @@ class EmbeddedRedis:
 
 
 @contextlib.contextmanager
-def embedded_redis() -> Iterator[str]:
-    """Yield the URL of a fresh throwaway server; stop it afterwards."""
+def given_or_embedded(url: str | None) -> Iterator[str]:
+    """Yield `url` when one is given; otherwise the URL of a fresh throwaway server, stopped afterwards."""
+    if url:
+        yield url
+        return
     with EmbeddedRedis() as server:
         yield server.url
