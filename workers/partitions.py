@@ -22,14 +22,15 @@ partition: it only decides which master holds a partition's streams.
 from __future__ import annotations
 
 import argparse
-import binascii
 import functools
 import itertools
 import zlib
 from dataclasses import dataclass
 
+from redis.crc import REDIS_CLUSTER_HASH_SLOTS as CLUSTER_SLOTS
+from redis.crc import key_slot
+
 DEFAULT_PREFIX = "claims"
-CLUSTER_SLOTS = 16384
 MAX_PARTITIONS = 1024  # finding the tags takes about 0.5 s at 1024; far more partitions than masters buys nothing
 
 
@@ -55,11 +56,6 @@ class PartitionStreams:
         return "single" if self.index is None else str(self.index)
 
 
-def slot_of(tag: str) -> int:
-    """Redis Cluster's slot for a hash tag: CRC16-XMODEM (binascii.crc_hqx with 0) of its bytes, mod 16384."""
-    return binascii.crc_hqx(tag.encode(), 0) % CLUSTER_SLOTS
-
-
 @functools.lru_cache(maxsize=4096)
 def hash_tag(index: int, partitions: int) -> str:
     """`{p<i>}` or `{p<i>.<k>}` (smallest k) whose slot is in the index-th of `partitions` equal slot ranges."""
@@ -68,7 +64,7 @@ def hash_tag(index: int, partitions: int) -> str:
     low, high = index * CLUSTER_SLOTS // partitions, (index + 1) * CLUSTER_SLOTS // partitions
     for k in itertools.count():
         tag = f"p{index}" if k == 0 else f"p{index}.{k}"
-        if low <= slot_of(tag) < high:
+        if low <= key_slot(tag.encode()) < high:  # redis-py's own slot function: CRC16-XMODEM mod 16384
             return f"{{{tag}}}"
     raise AssertionError("unreachable: itertools.count() is endless")
 

@@ -10,8 +10,9 @@ import argparse
 import sys
 
 import msgspec
+from redis.crc import key_slot
 
-from workers.partitions import DEFAULT_PREFIX, MAX_PARTITIONS, all_partitions, key_hash_tag, slot_of
+from workers.partitions import DEFAULT_PREFIX, MAX_PARTITIONS, all_partitions
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"claim-edit partitions: P must be 1 to {MAX_PARTITIONS}, got {args.partitions}\n")
         return 2
     rows = [
-        {"partition": p.index, "slot": slot_of(key_hash_tag(p.submitted)), "submitted": p.submitted, "edited": p.edited,
+        {"partition": p.index, "slot": key_slot(p.submitted.encode()), "submitted": p.submitted, "edited": p.edited,
          "deadletter": p.deadletter}
         for p in all_partitions(args.partitions, args.partition_prefix)
     ]
