@@ -19,6 +19,7 @@ from bench.machine import busy_cpu_seconds, own_cpu_seconds
 from bench.processes import Process, naive_command, worker_command
 from bench.redis_stats import RedisUsage
 from bench.streams import DEAD_LETTERS, GROUP, INPUT, RESULTS, create_group, fill, warm_rate, warm_window, watch
+from workers.streams import as_text
 
 KINDS: dict[str, tuple[str, str]] = {
     # kind: (consumer group, result stream)
@@ -44,14 +45,10 @@ def _wait_until_reading(client: redis.Redis, group: str, consumers: list[str], a
     """
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and alive():
-        joined = {_text(c["name"]) for c in client.xinfo_consumers(INPUT, group)}
+        joined = {as_text(c["name"]) for c in client.xinfo_consumers(INPUT, group)}
         if joined >= set(consumers):
             return
         time.sleep(0.05)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def drain(

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from workers.batch import BatchPreparer, Fields
 from workers.commit import Committer
 from workers.metrics import WorkerMetrics
+from workers.streams import as_text
 
 log = structlog.get_logger("claimedit.reclaim")
 
@@ -46,10 +47,6 @@ return removed
 """
 MAX_INTERVAL_S = 5.0
 MIN_INTERVAL_S = 0.05
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class Reclaimer:
@@ -133,7 +130,7 @@ class Reclaimer:
                 self.metrics.redeliveries.inc(len(entries))
                 log.info("reclaimed idle entries", count=len(entries), min_idle_ms=self.claim_idle_ms)
                 await self._process(entries, "reclaim")
-            if _text(cursor) == "0-0":
+            if as_text(cursor) == "0-0":
                 return total
 
     async def forget_departed(self) -> int:
@@ -154,7 +151,7 @@ class Reclaimer:
                 return total
             total += len(entries)
             await self._process(entries, "pending")
-            start = _text(entries[-1][0])
+            start = as_text(entries[-1][0])
 
     async def leave_group(self) -> bool:
         """Remove this consumer from the group if it holds nothing, so restarts do not pile up dead consumer names.

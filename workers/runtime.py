@@ -43,6 +43,7 @@ from workers.metrics import WorkerMetrics
 from workers.partitions import PartitionStreams
 from workers.reclaim import Reclaimer
 from workers.settings import Settings
+from workers.streams import as_text
 
 log = structlog.get_logger("claimedit.worker")
 
@@ -216,7 +217,7 @@ class Worker:
             groups = await client.xinfo_groups(stream)
         except ResponseError:
             return None  # the stream itself is gone
-        return next((g for g in groups if _text(g.get("name")) == self.settings.group), None)
+        return next((g for g in groups if as_text(g.get("name")) == self.settings.group), None)
 
     def _set_gauges(self, rows: dict[str, dict[str, Any] | None]) -> None:
         """Per-partition gauges, and the unlabelled ones as the sum over this worker's streams (when every row is known)."""
@@ -331,10 +332,6 @@ class Worker:
             log.error("shutdown grace period over; uncommitted entries stay pending and will be reclaimed")
             for task in tasks:
                 task.cancel()
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 async def run_until_signalled(settings: Settings, engine: Engine) -> int:

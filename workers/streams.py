@@ -9,6 +9,11 @@ import redis
 Entry = tuple[bytes, dict[bytes, bytes]]
 
 
+def as_text(value: Any) -> str:
+    """A reply value as text: redis-py returns bytes or str depending on the client's decode_responses."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def entries(client: redis.Redis, stream: str) -> list[Entry]:
     """Every entry of `stream`, oldest first."""
     return cast("list[Entry]", client.xrange(stream))
