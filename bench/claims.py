@@ -11,6 +11,7 @@ No real patient data: ids are random tokens, NPIs a fixed test number.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import random
 from collections.abc import Iterator
 
@@ -68,6 +69,7 @@ PROBLEM_SHARE = 0.08
 
 BASE_DATE = dt.date(2025, 10, 6)
 TEST_NPI = "1234567893"
+CHARGE = decimal.Decimal("125.00")
 
 
 class ClaimMaker:
@@ -100,7 +102,7 @@ class ClaimMaker:
             patient_id=f"P-{self.rng.getrandbits(40):010x}",
             billing_provider_npi=TEST_NPI,
             lines=tuple(
-                ServiceLine(line_number=number, code=code, modifiers=modifiers, units=units, date_of_service=day, charge=125.0)
+                ServiceLine(line_number=number, code=code, modifiers=modifiers, units=units, date_of_service=day, charge=CHARGE)
                 for number, (code, modifiers, units) in enumerate(self._lines(n_lines), start=1)
             ),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import operator
 from typing import Annotated
 
@@ -22,7 +23,16 @@ Units = (
 Npi = Annotated[str, msgspec.Meta(min_length=10, max_length=10, description="10-digit National Provider Identifier")]
 OpaqueId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 PlaceOfService = Annotated[str, msgspec.Meta(min_length=2, max_length=2)]
-Money = Annotated[float, msgspec.Meta(ge=0, le=99_999_999)]
+Money = Annotated[
+    decimal.Decimal,
+    msgspec.Meta(
+        description="US dollars, exact: a JSON number or a decimal string, 0 to 99999999.99, at most two decimal places",
+        # msgspec describes a Decimal as a string; we accept both and say so.
+        extra_json_schema={"type": ["string", "number"], "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$", "minimum": 0,
+                           "maximum": 99_999_999.99},
+    ),
+]
+MONEY_MAX = decimal.Decimal("99999999.99")
 
 MAX_LINES = 50  # the 837P limit on service lines per claim
 MAX_MODIFIERS = 4
@@ -43,6 +53,20 @@ def _is_code(value: str) -> bool:
 def _is_npi(value: str) -> bool:
     """Non-empty, only ASCII digits."""
     return bool(value) and not value.strip(DIGITS)
+
+
+def money_problem(value: decimal.Decimal) -> str | None:
+    """Why `value` is not an amount of money we accept, or None. Decimals from JSON can be NaN, infinite, negative."""
+    if not value.is_finite():
+        return "is not a finite number"
+    if value.is_signed() and value != 0:
+        return "is negative"
+    if value > MONEY_MAX:
+        return f"is over {MONEY_MAX}"
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return "has more than two decimal places"
+    return None
 
 
 class ServiceLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -70,6 +94,8 @@ class ServiceLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
             raise ValueError("date_of_service_to is before date_of_service")
         if self.rendering_provider_npi is not None and not _is_npi(self.rendering_provider_npi):
             raise ValueError("rendering_provider_npi must be 10 digits")
+        if self.charge is not None and (problem := money_problem(self.charge)) is not None:
+            raise ValueError(f"charge {self.charge} {problem}")
 
 
 _line_number = operator.attrgetter("line_number")
@@ -84,6 +110,10 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     lines: Annotated[tuple[ServiceLine, ...], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
     payer_id: OpaqueId | None = None
     claim_frequency_code: Annotated[str, msgspec.Meta(min_length=1, max_length=1)] | None = None
+    original_claim_id: Annotated[
+        OpaqueId | None,
+        msgspec.Meta(description="With claim_frequency_code 7 (replacement) or 8 (void): the claim replaced (837P REF*F8)"),
+    ] = None
     place_of_service: PlaceOfService | None = None
     rendering_provider_npi: Npi | None = None
     diagnosis_codes: Annotated[tuple[Annotated[str, msgspec.Meta(min_length=3, max_length=7)], ...], msgspec.Meta(max_length=12)] = ()
@@ -94,6 +124,8 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
             raise ValueError("billing_provider_npi must be 10 digits")
         if self.rendering_provider_npi is not None and not _is_npi(self.rendering_provider_npi):
             raise ValueError("rendering_provider_npi must be 10 digits")
+        if self.total_charge is not None and (problem := money_problem(self.total_charge)) is not None:
+            raise ValueError(f"total_charge {self.total_charge} {problem}")
         numbers = set(map(_line_number, self.lines))
         if len(numbers) != len(self.lines):
             raise ValueError("line_number values must be unique within a claim")

@@ -12,9 +12,15 @@ from typing import Annotated, Literal
 import msgspec
 
 from contracts.claim import Claim, OpaqueId
+from contracts.findings import Finding, Outcome
 
 SCHEMA_VERSION = 1
+"""Of `claim.submitted` and `claim.deadletter`."""
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
+RESULT_SCHEMA_VERSION = 2
+"""Of `claim.edited`. 2: a finding's facts moved from flat fields (`mue_value`, `mai`, ...) into the
+tagged `facts` object, and findings gained `history`. Readers of version 1 results still decode them
+(the flat fields are ignored, `facts` is null)."""
 
 CLAIM_SUBMITTED = "claim.submitted"
 CLAIM_EDITED = "claim.edited"
@@ -22,16 +28,6 @@ CLAIM_DEADLETTER = "claim.deadletter"
 
 EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 AwareDatetime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
-
-Severity = Literal["deny", "review", "info"]
-"""deny: the line is not payable as billed. review: hold for a person. info: noted, no action."""
-
-SEVERITIES: tuple[Severity, ...] = ("deny", "review", "info")
-
-Outcome = Literal["pass", "review", "deny"]
-"""The worst severity among a claim's findings: deny > review > pass (info-only or none)."""
-
-OUTCOMES: tuple[Outcome, ...] = ("pass", "review", "deny")
 
 DeadLetterReason = Literal[
     "missing-event-field",
@@ -48,6 +44,20 @@ DeadLetterReason = Literal[
 DEAD_LETTER_REASONS: tuple[DeadLetterReason, ...] = DeadLetterReason.__args__  # type: ignore[attr-defined]
 
 
+ControlNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=9)]
+
+
+class X12Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Where an event mapped from an 837P came from: the envelope's control numbers, so a result traces back to its file."""
+
+    interchange_control_number: ControlNumber
+    group_control_number: ControlNumber
+    transaction_control_number: ControlNumber
+    sender_id: Annotated[str, msgspec.Meta(max_length=15)] | None = None
+    receiver_id: Annotated[str, msgspec.Meta(max_length=15)] | None = None
+    file: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
 class ClaimSubmitted(msgspec.Struct, frozen=True, kw_only=True):
     """Published by the claims platform, one per claim, in stream field `event`."""
 
@@ -56,23 +66,7 @@ class ClaimSubmitted(msgspec.Struct, frozen=True, kw_only=True):
     schema_version: int = SCHEMA_VERSION
     occurred_at: AwareDatetime
     claim: Claim
-
-
-class Finding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One problem an edit found, with the facts it used so a biller can check it."""
-
-    edit: str
-    severity: Severity
-    lines: tuple[int, ...]
-    code: str
-    message: str
-    reference_version: str
-    modifier: str | None = None
-    units_counted: int | float | None = None
-    mue_value: int | None = None
-    mai: int | None = None
-    bilateral_indicator: str | None = None
-    primaries_sought: tuple[str, ...] = ()
+    x12: X12Source | None = None
 
 
 class ClaimEdited(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,7 +74,7 @@ class ClaimEdited(msgspec.Struct, frozen=True, kw_only=True):
 
     event_id: EventId
     event_type: str = CLAIM_EDITED
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = RESULT_SCHEMA_VERSION
     claim_id: OpaqueId
     outcome: Outcome
     findings: tuple[Finding, ...]
@@ -118,14 +112,3 @@ class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):
     event_id: str | None = None
     consumer: str | None = None
     dead_lettered_at: AwareDatetime | None = None
-
-
-def outcome_of(findings: tuple[Finding, ...] | list[Finding]) -> Outcome:
-    """deny if any finding denies, else review if any asks for review, else pass."""
-    worst: Outcome = "pass"
-    for finding in findings:
-        if finding.severity == "deny":
-            return "deny"
-        if finding.severity == "review":
-            worst = "review"
-    return worst

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from edits.addon_without_primary import AddonWithoutPrimary
 from edits.base import Edit
-from edits.modifier_50_on_addon import Modifier50OnAddon
-from edits.modifier_51_on_addon import Modifier51OnAddon
-from edits.mue_units_exceeded import MueUnitsExceeded
+from edits.fee_schedule.modifier_50_on_addon import Modifier50OnAddon
+from edits.fee_schedule.modifier_51_on_addon import Modifier51OnAddon
+from edits.ncci.addon_without_primary import AddonWithoutPrimary
+from edits.ncci.mue_units_exceeded import MueUnitsExceeded
 
 ENTRY_POINT_GROUP = "claim_edit.edits"
 

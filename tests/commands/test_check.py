@@ -87,7 +87,7 @@ def test_each_line_uses_the_quarter_in_force_on_its_date(tmp_path: Path, capsys:
     status, out, err = run(capsys, "check", "--format", "json", *snapshots, str(write(tmp_path, march, april)))
     assert status == 0, err
     rows = {row["claim_id"]: row["findings"] for row in map(json.loads, out.splitlines())}
-    assert [(f["mue_value"], f["reference_version"]) for f in rows["MAR"]] == [(2, "2025Q1")]
+    assert [(f["facts"]["mue_value"], f["reference_version"]) for f in rows["MAR"]] == [(2, "2025Q1")]
     assert rows["APR"] == []
 
 

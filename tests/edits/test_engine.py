@@ -7,7 +7,7 @@ import datetime as dt
 import msgspec
 import pytest
 
-from contracts import Claim, ClaimSubmitted, outcome_of
+from contracts import Claim, ClaimSubmitted, MueFacts, outcome_of
 from edits.base import DOC_SECTIONS
 from edits.engine import Engine
 from edits.policy import PolicyError, parse_policy
@@ -100,7 +100,9 @@ def test_engine_picks_the_period_in_force_per_line() -> None:
         {"line_number": 4, "code": "64629", "units": 2, "date_of_service": "2026-07-01"},
     )
     findings = Engine(refs).run(claim)
-    assert [(f.lines, f.reference_version, f.mue_value) for f in findings] == [((4,), "2026Q3", 1)]
+    assert [(f.lines, f.reference_version, f.facts.mue_value if isinstance(f.facts, MueFacts) else None) for f in findings] == [
+        ((4,), "2026Q3", 1)
+    ]
 
 
 def test_outside_every_period_the_nearest_is_used() -> None:

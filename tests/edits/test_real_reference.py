@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from contracts import Claim
+from contracts import AddOnFacts, Claim, FeeScheduleFacts, MueFacts
 from edits import Engine, load_default_reference
 
 ENGINE = Engine(load_default_reference())
@@ -32,9 +32,9 @@ def test_64629_real_indicators_drive_three_edits() -> None:
     findings = ENGINE.run(claim(("64629", ["50", "51"], 3)))
     by_edit = {f.edit: f for f in findings}
     assert set(by_edit) == {"addon-without-primary", "mue-units-exceeded", "modifier-50-on-addon", "modifier-51-on-addon"}
-    assert by_edit["modifier-50-on-addon"].bilateral_indicator == "0"
-    assert by_edit["mue-units-exceeded"].mue_value == 2
-    assert by_edit["addon-without-primary"].primaries_sought == ("64628",)
+    assert by_edit["modifier-50-on-addon"].facts == FeeScheduleFacts(indicator="bilateral", value="0")
+    assert by_edit["mue-units-exceeded"].facts == MueFacts(units_counted=3, mue_value=2, mai=2)
+    assert by_edit["addon-without-primary"].facts == AddOnFacts(primaries_sought=("64628",))
 
 
 def test_facet_rfa_bilateral_three_levels_is_clean() -> None:

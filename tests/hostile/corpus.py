@@ -246,7 +246,7 @@ PAYLOADS: tuple[Case, ...] = (
     Case("NPI with letters", set_at(("claim", "billing_provider_npi"), "12345678AB"), "schema", "$.claim"),
     Case("NPI of 9 digits", set_at(("claim", "billing_provider_npi"), "123456789"), "schema", "$.claim.billing_provider_npi"),
     Case("NPI as a number", set_at(("claim", "billing_provider_npi"), 1234567893), "schema", "$.claim.billing_provider_npi"),
-    Case("negative charge", set_at(("claim", "total_charge"), -1), "schema", "$.claim.total_charge"),
+    Case("negative charge", set_at(("claim", "total_charge"), -1), "schema", "$.claim"),
     Case("13 diagnosis codes", set_at(("claim", "diagnosis_codes"), ["M5450"] * 13), "schema", "$.claim.diagnosis_codes"),
     # -- dates and timestamps ---------------------------------------------------------------------------
     Case("date 2025-02-30", set_at(_line("date_of_service"), "2025-02-30"), "schema", "$.claim.lines[0].date_of_service"),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from contracts import Finding
+from contracts import Finding, MueFacts
 from workers.replay.baseline import Index
 from workers.replay.diff import added_and_removed, digest_of, key_of
 from workers.replay.sources import BoundError, check_range, parse_bound
@@ -47,7 +47,8 @@ def test_bad_bounds_are_named() -> None:
 def finding(
     edit: str = "mue-units-exceeded", lines: tuple[int, ...] = (2,), message: str = "m", version: str = "v1", mue_value: int | None = None
 ) -> Finding:
-    return Finding(edit=edit, severity="deny", lines=lines, code="64629", message=message, reference_version=version, mue_value=mue_value)
+    facts = MueFacts(units_counted=3, mue_value=mue_value, mai=2) if mue_value is not None else None
+    return Finding(edit=edit, severity="deny", lines=lines, code="64629", message=message, reference_version=version, facts=facts)
 
 
 def test_key_ignores_message_versions_and_quoted_facts() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from contracts import Claim, Finding
+from contracts import AddOnFacts, Claim, Finding
 from edits.base import Edit
 from edits.reference.model import CONTRACTOR_DEFINED_PRIMARY, AddOnPairing, ReferenceSet
 
@@ -90,7 +90,7 @@ class AddonWithoutPrimary(Edit):
                             f"none of {', '.join(sought)} is billed on {day.isoformat()}."
                         ),
                         reference_version=ref.version,
-                        primaries_sought=sought,
+                        facts=AddOnFacts(primaries_sought=sought),
                     )
                 )
         return findings

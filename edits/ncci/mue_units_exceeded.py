@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from contracts import Claim, Finding, ServiceLine
+from contracts import Claim, Finding, MueFacts, ServiceLine
 from edits.base import Edit
 from edits.reference.model import MueEntry, Reference, ReferenceSet
 
@@ -133,7 +133,5 @@ class MueUnitsExceeded(Edit):
                 f"(MAI {mue.mai}, {MAI_WORDS.get(mue.mai, 'unknown')}); {where}."
             ),
             reference_version=ref.version,
-            units_counted=units,
-            mue_value=mue.value,
-            mai=mue.mai,
+            facts=MueFacts(units_counted=units, mue_value=mue.value, mai=mue.mai),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts import Claim, Finding
+from contracts import Claim, FeeScheduleFacts, Finding
 from edits.base import Edit
 from edits.reference.model import ReferenceSet
 
@@ -66,7 +66,7 @@ class Modifier50OnAddon(Edit):
                     ),
                     reference_version=ref.version,
                     modifier=BILATERAL,
-                    bilateral_indicator=indicator,
+                    facts=FeeScheduleFacts(indicator="bilateral", value=indicator) if indicator is not None else None,
                 )
             )
         return findings
