@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from contracts import Claim, Finding, Severity
+from edits.history.model import PatientHistory
 from edits.reference.model import ReferenceSet
 
 DOC_SECTIONS = ("Checks:", "Why:", "Fails:", "Passes:", "Source:")
@@ -22,6 +23,9 @@ class Edit:
 
     name: ClassVar[str]
     default_severity: ClassVar[Severity] = "deny"
+    uses_history: ClassVar[bool] = False
+    """True for edits that also read the patient's earlier claims: the engine calls
+    `check_with_history` on them instead of `check`."""
 
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         self.severity: Severity = severity or self.default_severity
@@ -33,3 +37,7 @@ class Edit:
 
     def check(self, claim: Claim, reference: ReferenceSet) -> Iterable[Finding]:
         raise NotImplementedError
+
+    def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> Iterable[Finding]:
+        """The check over this claim and the patient's earlier claims; without history it is `check`."""
+        return self.check(claim, reference)

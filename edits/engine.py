@@ -9,6 +9,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from contracts import Claim, ClaimEdited, ClaimSubmitted, Finding, outcome_of
 from edits.base import Edit
+from edits.history.model import EMPTY_HISTORY, NO_CHANGE, ClaimLines, HistoryChange, HistoryLine, PatientHistory
+from edits.lines import provider_of
 from edits.policy import DEFAULT_POLICY, Policy, PolicyError
 from edits.reference.model import ReferenceSet
 from edits.registry import all_edits
@@ -48,19 +50,56 @@ class Engine:
         self.ruleset_version = f"{PACKAGE_VERSION}+{policy.fingerprint()}.{len(self.edits)}"
         self.edit_names: tuple[str, ...] = tuple(edit.name for edit in self.edits)
 
-    def run(self, claim: Claim) -> tuple[Finding, ...]:
+    def run(self, claim: Claim, history: PatientHistory = EMPTY_HISTORY) -> tuple[Finding, ...]:
         findings: list[Finding] = []
         reference = self.reference
         for edit in self.edits:
-            findings.extend(edit.check(claim, reference))
+            if history and edit.uses_history:
+                findings.extend(edit.check_with_history(claim, reference, history))
+            else:
+                findings.extend(edit.check(claim, reference))
         if len(findings) > 1:
             findings.sort(key=_finding_order)
         return tuple(findings)
 
     def edit(self, event: ClaimSubmitted, *, source_stream_id: str | None = None, now: dt.datetime | None = None) -> ClaimEdited:
-        """Run the edits and wrap the findings in the `claim.edited` result for this event."""
+        """Run the edits over the claim alone and wrap the findings in the `claim.edited` result for this event."""
         started = time.perf_counter_ns()
         findings = self.run(event.claim)
+        return self._result(event, findings, started, source_stream_id, now)
+
+    def edit_with_history(
+        self,
+        event: ClaimSubmitted,
+        history: PatientHistory,
+        *,
+        source_stream_id: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> tuple[ClaimEdited, HistoryChange]:
+        """Edit the claim against the patient's earlier claims; the result, and what it changes in history.
+
+        A replacement (frequency 7) or void (8) takes its original's lines out of history first; a void
+        is not edited. The lines of this claim that got no `deny` finding enter history.
+        """
+        started = time.perf_counter_ns()
+        claim = event.claim
+        remove: tuple[str, ...] = ()
+        if claim.claim_frequency_code in REPLACES:
+            original = claim.original_claim_id or claim.claim_id
+            if history.has_claim(original):
+                remove = (original,)
+                history = history.without(remove)
+        if claim.claim_frequency_code == VOID:
+            findings: tuple[Finding, ...] = ()
+            change = HistoryChange(remove=remove) if remove else NO_CHANGE
+        else:
+            findings = self.run(claim, history)
+            change = HistoryChange(remove=remove, add=entering_history(claim, findings))
+        return self._result(event, findings, started, source_stream_id, now), change
+
+    def _result(
+        self, event: ClaimSubmitted, findings: tuple[Finding, ...], started: int, source_stream_id: str | None, now: dt.datetime | None
+    ) -> ClaimEdited:
         elapsed_us = (time.perf_counter_ns() - started) // 1000
         return ClaimEdited(
             event_id=event.event_id,
@@ -74,6 +113,29 @@ class Engine:
             engine_us=elapsed_us,
             source_stream_id=source_stream_id,
         )
+
+
+REPLACES = frozenset({"7", "8"})  # claim frequency codes: 7 replacement of a prior claim, 8 void
+VOID = "8"
+
+
+def entering_history(claim: Claim, findings: tuple[Finding, ...]) -> ClaimLines | None:
+    """The claim's lines that enter history: every line no `deny` finding names (after policy overrides)."""
+    denied = {number for finding in findings if finding.severity == "deny" for number in finding.lines}
+    lines = tuple(
+        HistoryLine(
+            claim_id=claim.claim_id,
+            line_number=line.line_number,
+            provider=provider_of(claim, line),
+            date_of_service=line.date_of_service,
+            code=line.code,
+            modifiers=line.modifiers,
+            units=line.units,
+        )
+        for line in claim.lines
+        if line.line_number not in denied
+    )
+    return ClaimLines(claim_id=claim.claim_id, lines=lines) if lines else None
 
 
 def run(claim: Claim, reference: ReferenceSet, policy: Policy = DEFAULT_POLICY) -> tuple[Finding, ...]:
