@@ -1,6 +1,6 @@
 """What each edit costs the offline engine: 5-line claims on the full-size reference, edit sets compared in one run.
 
-    python -m bench.edit_set_cost [--quick] [--base N]
+    python -m bench.edit_set_cost [--quick] [--base N] [--claims N] [--json]
 
 Times `Engine.run` over the same pre-decoded 5-line claims (bench.claims mix) with: the first N
 built-in edits (the "before" set, default 4: the edits before the fee schedule indicator edits),
@@ -38,8 +38,8 @@ def edit_sets(base: int) -> dict[str, Sequence[type[Edit]]]:
     return sets
 
 
-def measure(quick: bool = False, base: int = 4) -> dict[str, Any]:
-    count = QUICK_CLAIMS if quick else CLAIMS
+def measure(quick: bool = False, base: int = 4, claims_count: int | None = None) -> dict[str, Any]:
+    count = claims_count or (QUICK_CLAIMS if quick else CLAIMS)
     rounds = 3 if quick else 7
     reference = full_size(load_default_reference())
     maker = ClaimMaker(seed=LINES)
@@ -69,11 +69,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.edit_set_cost", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer claims and rounds (noisier)")
     parser.add_argument("--base", type=int, default=4, help="the first N built-in edits are the base set (default: %(default)s)")
+    parser.add_argument("--claims", type=int, help=f"claims timed per engine (default: {CLAIMS}, quick: {QUICK_CLAIMS})")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if not 1 <= args.base <= len(BUILTIN_EDITS):
         parser.error(f"--base must be 1-{len(BUILTIN_EDITS)}")
-    result = measure(args.quick, args.base)
+    if args.claims is not None and args.claims < 1:
+        parser.error("--claims must be at least 1")
+    result = measure(args.quick, args.base, args.claims)
     if args.json:
         print(json.dumps(result, indent=2))
         return

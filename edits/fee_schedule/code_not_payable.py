@@ -96,35 +96,30 @@ class CodeNotPayable(Edit):
 
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(severity, options)
-        self._index: tuple[ReferenceSet, dict[int, dict[str, str]]] | None = None
+        self._index: _StatusIndex | None = None
 
-    def statuses_to_judge(self, reference: ReferenceSet) -> dict[int, dict[str, str]]:
-        """Per period (by id, while `reference` is held here): code -> status, for the codes whose status has a ruling.
-
-        Most billed codes are active (A): one probe of this small table answers them, where the fee
-        schedule would cost a probe, an attribute and a second lookup (measured: about half the time).
-        """
+    def status_index(self, reference: ReferenceSet) -> _StatusIndex:
+        """The codes to judge per period of `reference`, built on first use and kept while the engine keeps `reference`."""
         index = self._index
-        if index is None or index[0] is not reference:
-            index = (reference, {id(ref): _judged_codes(ref) for ref in reference.references})
-            self._index = index
-        return index[1]
+        if index is None or index.reference is not reference:
+            index = self._index = _StatusIndex.of(reference)
+        return index
 
     def check(self, claim: Claim, reference: ReferenceSet) -> Sequence[Finding]:
-        by_period = self.statuses_to_judge(reference)
+        index = self._index
+        if index is None or index.reference is not reference:
+            index = self.status_index(reference)
         found: list[tuple[ServiceLine, Reference, str]] | None = None
-        refs = reference.references
-        if len(refs) == 1:
-            only = refs[0]
-            judged = by_period[id(only)]
+        judged = index.only
+        if judged is not None:
             for line in claim.lines:
                 if line.code in judged:  # the common path: this one probe, false
                     found = found or []
-                    found.append((line, only, judged[line.code]))
+                    found.append((line, reference.references[0], judged[line.code]))
         else:
             for line in claim.lines:
                 ref = reference.for_date(line.date_of_service)
-                status = by_period[id(ref)].get(line.code)
+                status = index.by_period[id(ref)].get(line.code)
                 if status is not None:
                     found = found or []
                     found.append((line, ref, status))
@@ -156,8 +151,23 @@ class CodeNotPayable(Edit):
         )
 
 
-def _judged_codes(ref: Reference) -> dict[str, str]:
-    return {code: entry.status for code, entry in ref.fee_schedule.items() if entry.status in RULINGS}
+class _StatusIndex(NamedTuple):
+    """Per period of one reference set (by id: `reference` holds the periods alive): code -> status, for the codes
+    whose status has a ruling. Most billed codes are active (A): one probe of this table answers them, where the
+    fee schedule would cost a probe, an attribute and a second lookup (measured: about twice the time)."""
+
+    reference: ReferenceSet
+    by_period: dict[int, dict[str, str]]
+    only: dict[str, str] | None  # the one period's table, when there is one period
+
+    @classmethod
+    def of(cls, reference: ReferenceSet) -> _StatusIndex:
+        by_period = {
+            id(ref): {code: entry.status for code, entry in ref.fee_schedule.items() if entry.status in RULINGS}
+            for ref in reference.references
+        }
+        only = by_period[id(reference.references[0])] if len(reference.references) == 1 else None
+        return cls(reference, by_period, only)
 
 
 def _status_lookup(reference: ReferenceSet) -> Callable[[ServiceLine], str | None]:

@@ -69,24 +69,22 @@ class ModifierIndicatorEdit(Edit):
     def check(self, claim: Claim, reference: ReferenceSet) -> Sequence[Finding]:
         watched = self.watched
         findings: list[Finding] | None = None
-        refs = reference.references
-        only = refs[0] if len(refs) == 1 else None  # one period: no per-line date lookup
         for line in claim.lines:
             modifiers = line.modifiers
             if not modifiers or watched.isdisjoint(modifiers):
                 continue  # the common path: one test, no reference lookup
-            ref = only if only is not None else reference.for_date(line.date_of_service)
-            entry = ref.fee_schedule.get(line.code)
-            if entry is None or not self.judges(ref, line.code, entry):
-                continue
-            finding = self.judge(line, ref, self.value_of(entry))
-            if finding is None:
-                continue
-            if findings is None:
-                findings = [finding]
-            else:
+            finding = self.judge_line(line, reference.for_date(line.date_of_service))
+            if finding is not None:
+                if findings is None:
+                    findings = []
                 findings.append(finding)
         return findings if findings is not None else ()
+
+    def judge_line(self, line: ServiceLine, ref: Reference) -> Finding | None:
+        entry = ref.fee_schedule.get(line.code)
+        if entry is None or not self.judges(ref, line.code, entry):
+            return None
+        return self.judge(line, ref, self.value_of(entry))
 
     def judge(self, line: ServiceLine, ref: Reference, value: str) -> Finding | None:
         refused: dict[str, Severity] = {}
