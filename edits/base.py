@@ -19,6 +19,11 @@ class Edit:
     `name` reads as the problem found (`addon-without-primary`), is stable, and
     is what policies, metrics and findings use. The summary is the docstring's
     first line. `options` are the edit's own keys from the policy file.
+
+    `severity` is the policy's severity for the edit, else `default_severity`.
+    `severity_override` is the policy's alone (None when it sets none): an edit
+    whose findings take their severity from the data (an indicator value) uses
+    it, because a policy override replaces every severity of the edit.
     """
 
     name: ClassVar[str]
@@ -29,6 +34,7 @@ class Edit:
 
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         self.severity: Severity = severity or self.default_severity
+        self.severity_override: Severity | None = severity
         self.options: Mapping[str, Any] = options or {}
 
     @classmethod

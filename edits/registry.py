@@ -11,8 +11,14 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from edits.base import Edit
+from edits.fee_schedule.assistant_at_surgery_not_payable import AssistantAtSurgeryNotPayable
+from edits.fee_schedule.co_surgeon_not_permitted import CoSurgeonNotPermitted
+from edits.fee_schedule.code_not_payable import CodeNotPayable
+from edits.fee_schedule.modifier_50_not_bilateral import Modifier50NotBilateral
 from edits.fee_schedule.modifier_50_on_addon import Modifier50OnAddon
 from edits.fee_schedule.modifier_51_on_addon import Modifier51OnAddon
+from edits.fee_schedule.pctc_modifier_invalid import PctcModifierInvalid
+from edits.fee_schedule.team_surgery_not_permitted import TeamSurgeryNotPermitted
 from edits.ncci.addon_without_primary import AddonWithoutPrimary
 from edits.ncci.mue_units_exceeded import MueUnitsExceeded
 
@@ -23,6 +29,12 @@ BUILTIN_EDITS: tuple[type[Edit], ...] = (
     MueUnitsExceeded,
     Modifier50OnAddon,
     Modifier51OnAddon,
+    AssistantAtSurgeryNotPayable,
+    CoSurgeonNotPermitted,
+    TeamSurgeryNotPermitted,
+    Modifier50NotBilateral,
+    PctcModifierInvalid,
+    CodeNotPayable,
 )
 
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from contracts import Claim, FeeScheduleFacts, Finding
 from edits.base import Edit
+from edits.fee_schedule.indicators import BILATERAL_WORDS
 from edits.reference.model import ReferenceSet
 
 BILATERAL = "50"
 BILATERAL_ALLOWED = frozenset({"1", "3"})  # 150% rule, or 100% each side
-BILATERAL_WORDS = {
-    "0": "0 (no bilateral adjustment: the concept does not apply)",
-    "1": "1 (150% bilateral rule)",
-    "2": "2 (already bilateral)",
-    "3": "3 (100% each side)",
-    "9": "9 (bilateral concept does not apply)",
-}
 
 
 class Modifier50OnAddon(Edit):

@@ -145,6 +145,12 @@ def test_builtin_edit_names_are_stable() -> None:
         "mue-units-exceeded",
         "modifier-50-on-addon",
         "modifier-51-on-addon",
+        "assistant-at-surgery-not-payable",
+        "co-surgeon-not-permitted",
+        "team-surgery-not-permitted",
+        "modifier-50-not-bilateral",
+        "pctc-modifier-invalid",
+        "code-not-payable",
     ]
     assert all_edits()[: len(BUILTIN_EDITS)] == BUILTIN_EDITS
 

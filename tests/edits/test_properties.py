@@ -11,8 +11,8 @@ from contracts import Claim, ServiceLine
 from edits.engine import Engine
 from edits.reference.model import AddOnPairing, FeeScheduleEntry, MueEntry, Reference, ReferenceSet
 
-CODES = ["64628", "64629", "64635", "64636", "64490", "64491", "64492", "99213", "0596T", "20610"]
-MODIFIERS = ["50", "51", "59", "RT", "LT", "XS", "76", "GA"]
+CODES = ["64628", "64629", "64635", "64636", "64490", "64491", "64492", "99213", "0596T", "20610", "96523", "A4550", "71046"]
+MODIFIERS = ["50", "51", "59", "RT", "LT", "XS", "76", "GA", "80", "AS", "62", "66", "26", "TC"]
 ZZZ = FeeScheduleEntry("A", "ZZZ", "0", "0", "1", "1", "0", "0")
 BASE = FeeScheduleEntry("A", "010", "0", "2", "1", "1", "0", "0")
 
@@ -21,7 +21,13 @@ REFERENCE = ReferenceSet(
     references=(
         Reference(
             version="prop",
-            fee_schedule={"64628": BASE, "64629": ZZZ, "64635": BASE, "64636": ZZZ, "64490": BASE, "64491": ZZZ, "64492": ZZZ},
+            fee_schedule={
+                "64628": BASE, "64629": ZZZ, "64635": BASE, "64636": ZZZ, "64490": BASE, "64491": ZZZ, "64492": ZZZ,
+                "99213": FeeScheduleEntry("A", "XXX", "0", "0", "0", "0", "0", "0"),
+                "96523": FeeScheduleEntry("T", "XXX", "0", "0", "0", "0", "0", "0"),
+                "A4550": FeeScheduleEntry("B", "XXX", "9", "9", "9", "9", "9", "9"),
+                "71046": FeeScheduleEntry("A", "XXX", "1", "0", "0", "0", "0", "0"),
+            },
             mue={"64629": MueEntry(2, 2), "64636": MueEntry(4, 3), "20610": MueEntry(2, 1), "64628": MueEntry(1, 2)},
             addons={
                 "64629": (AddOnPairing("64628", 1, dt.date(2022, 1, 1)),),
