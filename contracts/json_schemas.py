@@ -35,7 +35,7 @@ def widen_decimals(node: Any) -> Any:
             del widened["format"]
             widened["type"] = ["string", "number"]
         return widened
-    if isinstance(node, list):
+    if isinstance(node, (list, tuple)):  # msgspec writes a tuple field's default as a tuple: make it JSON's list
         return [widen_decimals(item) for item in node]
     return node
 
