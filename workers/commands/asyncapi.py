@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workers.asyncapi import render
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -19,5 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from workers.asyncapi import render  # only here: FastStream's specification package is not needed by other commands
+
     sys.stdout.write(render())
     return 0
