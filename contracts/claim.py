@@ -39,6 +39,8 @@ Money = Annotated[
     ),
 ]
 _ONE = decimal.Decimal(1)
+_TENTH = decimal.Decimal("0.1")
+_CENT = decimal.Decimal("0.01")
 _SHOWN_CHARS = 24
 
 MAX_LINES = 50  # the 837P limit on service lines per claim
@@ -69,6 +71,10 @@ def checked_money(value: decimal.Decimal) -> decimal.Decimal:
     exponent is expanded (1E+2 -> 100) and a negative zero loses its sign (-0.00 -> 0.00), so every
     accepted amount encodes as plain digits (`MONEY_PATTERN`); the digits after the point are kept.
     """
+    # The common case in a few cheap calls: as_tuple() alone costs about 0.8 us (it builds a tuple of digits).
+    if (value.is_finite() and not value.is_signed() and value <= MONEY_MAX
+            and (value.same_quantum(_CENT) or value.same_quantum(_ONE) or value.same_quantum(_TENTH))):
+        return value
     sign, _, exponent = value.as_tuple()
     if not isinstance(exponent, int):  # 'n', 'N', 'F': NaN, sNaN, Infinity
         raise ValueError("is not a finite number")
