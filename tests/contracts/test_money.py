@@ -181,3 +181,29 @@ def test_committed_schema_accepts_money_as_number_or_string() -> None:
 def test_committed_schema_refuses_what_producers_must_not_send(written: str) -> None:
     errors = list(submitted_schema().iter_errors(json.loads(event_with(written))))
     assert errors, f"the schema accepted charge {written}"
+
+
+def reference_rule(value: decimal.Decimal) -> bool:
+    """The rule as stated: finite, not below zero, at most MONEY_MAX, written with at most two decimal places."""
+    if not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return 0 <= value <= MONEY_MAX and exponent >= -2
+
+
+@given(st.decimals(allow_nan=True, allow_infinity=True) | st.decimals(min_value=-1, max_value=MONEY_MAX + 1, places=3)
+       | st.builds(decimal.Decimal, amounts()))
+def test_checked_money_follows_the_rule_and_keeps_the_amount(value: decimal.Decimal) -> None:
+    try:
+        plain = checked_money(value)
+    except ValueError:
+        assert not reference_rule(value)
+        return
+    assert reference_rule(value)
+    assert plain == value
+    assert re.fullmatch(MONEY_PATTERN, str(plain))
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent <= 0:
+        assert str(plain) == str(abs(value))  # the digits after the point are kept
