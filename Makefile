@@ -42,6 +42,7 @@ reference: $(VENV)/.installed
 
 schemas: $(VENV)/.installed
 	$(BIN)/python -m contracts.json_schemas
+	$(BIN)/python -m workers.asyncapi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

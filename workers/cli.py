@@ -18,6 +18,7 @@ COMMANDS = (
     "submit",
     "results",
     "partitions",
+    "asyncapi",
     "demo",
 )
 

@@ -33,6 +33,11 @@ from workers.batch import PreparedBatch
 from workers.health import Health
 from workers.metrics import BatchSummary, WorkerMetrics
 
+RESULT_FIELD = "result"
+"""The result stream entry's one field (its value: a claim.edited as JSON). Written by the script below."""
+DEAD_LETTER_FIELD = "dead_letter"
+"""The dead-letter stream entry's one field (its value: a claim.deadletter as JSON). Written by the script below."""
+
 # KEYS: input stream, result stream, dead-letter stream, the input stream's seen-event_ids sorted set.
 # ARGV: group, maxlen, dedup window in ms (0: off), and one MessagePack array [id, kind, body, event_id, ...]:
 # one argument instead of four per entry, because redis-py packs each argument in Python (measured: 12% of
