@@ -44,8 +44,8 @@ class HistoryChange(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     `remove` names claims whose lines leave history (the original of a replacement or a void, when
     found); `add` is this claim's lines that enter it (none for a void, or when every line was denied).
-    A store applies it mechanically: drop `remove`, then add `add` (appending to lines already kept
-    under the same claim_id).
+    A store applies it mechanically with `apply_change`: drop `remove`, then add `add` (appending to
+    lines already kept under the same claim_id: a claim sent again adds the lines that were not denied).
     """
 
     remove: tuple[str, ...] = ()
@@ -59,14 +59,27 @@ class HistoryChange(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 NO_CHANGE = HistoryChange()
 
 
+def apply_change(claims: dict[str, ClaimLines], change: HistoryChange) -> None:
+    """THE rule every store follows (memory here; Redis mirrors it in its commit script): drop the claims
+    `remove` names, then append `add`'s lines under its claim_id (after lines already kept there)."""
+    for claim_id in change.remove:
+        claims.pop(claim_id, None)
+    add = change.add
+    if add is not None:
+        kept = claims.get(add.claim_id)
+        claims[add.claim_id] = add if kept is None else ClaimLines(claim_id=add.claim_id, lines=kept.lines + add.lines)
+
+
 class PatientHistory:
     """One patient's earlier claims, read-only, indexed for the question every edit asks:
     which lines did this provider bill on this date of service?"""
 
-    __slots__ = ("_by_claim", "_by_provider_day")
+    __slots__ = ("_by_claim", "_by_provider_day", "removed")
 
-    def __init__(self, claims: Iterable[ClaimLines] = ()) -> None:
+    def __init__(self, claims: Iterable[ClaimLines] = (), *, removed: frozenset[str] = frozenset()) -> None:
         self._by_claim: dict[str, ClaimLines] = {claim.claim_id: claim for claim in claims}
+        self.removed = removed
+        """Claims taken out of this view for the claim being edited (the original of a replacement or void)."""
         self._by_provider_day: dict[tuple[str, dt.date], list[HistoryLine]] | None = None  # built on first question
 
     def __bool__(self) -> bool:
@@ -84,16 +97,20 @@ class PatientHistory:
         index = self._by_provider_day
         if index is None:
             index = {}
-            for claim in self._by_claim.values():
-                for line in claim.lines:
+            # By claim_id, not by the store's order (a Redis hash has none): findings read the same from every store.
+            for claim_id in sorted(self._by_claim):
+                for line in self._by_claim[claim_id].lines:
                     index.setdefault((line.provider, line.date_of_service), []).append(line)
             self._by_provider_day = index
         return index.get((provider, day), ())
 
     def without(self, claim_ids: Iterable[str]) -> PatientHistory:
-        """This history with those claims' lines gone (a replacement is edited without its original)."""
-        gone = set(claim_ids)
-        return PatientHistory(claim for claim_id, claim in self._by_claim.items() if claim_id not in gone)
+        """This history with those claims' lines gone (a replacement is edited without its original); `removed` says which."""
+        gone = frozenset(claim_ids)
+        if not gone:
+            return self
+        claims = (claim for claim_id, claim in self._by_claim.items() if claim_id not in gone)
+        return PatientHistory(claims, removed=self.removed | (gone & self._by_claim.keys()))
 
 
 EMPTY_HISTORY = PatientHistory()
