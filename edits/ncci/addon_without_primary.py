@@ -93,7 +93,7 @@ class AddonWithoutPrimary(Edit):
             provider = provider_of(claim, line)
             if not primaries.isdisjoint(billed[(day, provider)]):
                 continue
-            if history is not None and any(earlier.code in primaries for earlier in history.lines_on(provider, day)):
+            if history is not None and not primaries.isdisjoint(history.codes_on(provider, day)):
                 continue  # the primary is on an earlier claim of the same date and provider
             sought = tuple(sorted(primaries))
             findings.append(
