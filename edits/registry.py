@@ -19,6 +19,8 @@ from edits.fee_schedule.modifier_50_on_addon import Modifier50OnAddon
 from edits.fee_schedule.modifier_51_on_addon import Modifier51OnAddon
 from edits.fee_schedule.pctc_modifier_invalid import PctcModifierInvalid
 from edits.fee_schedule.team_surgery_not_permitted import TeamSurgeryNotPermitted
+from edits.history.duplicate_service import DuplicateService
+from edits.history.original_claim_not_found import OriginalClaimNotFound
 from edits.ncci.addon_without_primary import AddonWithoutPrimary
 from edits.ncci.mue_units_exceeded import MueUnitsExceeded
 
@@ -35,6 +37,8 @@ BUILTIN_EDITS: tuple[type[Edit], ...] = (
     Modifier50NotBilateral,
     PctcModifierInvalid,
     CodeNotPayable,
+    DuplicateService,
+    OriginalClaimNotFound,
 )
 
 

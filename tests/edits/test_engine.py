@@ -151,6 +151,8 @@ def test_builtin_edit_names_are_stable() -> None:
         "modifier-50-not-bilateral",
         "pctc-modifier-invalid",
         "code-not-payable",
+        "duplicate-service",
+        "original-claim-not-found",
     ]
     assert all_edits()[: len(BUILTIN_EDITS)] == BUILTIN_EDITS
 
