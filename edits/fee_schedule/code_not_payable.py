@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from contracts import Claim, FeeScheduleFacts, Finding, ServiceLine, Severity
 from edits.base import Edit
 from edits.fee_schedule.indicators import STATUS_WORDS, described
+from edits.history.model import EMPTY_HISTORY, HistoryLine, PatientHistory, earlier_line
 from edits.lines import provider_of
 from edits.reference.model import Reference, ReferenceSet
 
@@ -47,7 +48,7 @@ def paid_services_beside(
 
     These are the "other services payable under the fee schedule" that bundle a status-T injection.
     `status_of` gives a line's status in the period in force on its date (None: not in the fee schedule).
-    The claim-history issue extends this to the patient's earlier claims: it is the one place to do so.
+    The patient's earlier claims count too: `paid_services_earlier` is the same rule over history.
     """
     day = line.date_of_service
     provider = provider_of(claim, line)
@@ -62,6 +63,19 @@ def paid_services_beside(
     return tuple(sorted(found, key=_line_number))
 
 
+def paid_services_earlier(
+    claim: Claim, line: ServiceLine, history: PatientHistory, reference: ReferenceSet
+) -> tuple[HistoryLine, ...]:
+    """Lines of the patient's earlier claims by `line`'s provider on its date whose status is A, C or R."""
+    on_day = history.lines_on(provider_of(claim, line), line.date_of_service)
+    if not on_day:
+        return ()
+    statuses = reference.for_date(line.date_of_service).fee_schedule
+    return tuple(
+        earlier for earlier in on_day if (entry := statuses.get(earlier.code)) is not None and entry.status in PAID_BESIDE_INJECTION
+    )
+
+
 class CodeNotPayable(Edit):
     """The code's fee schedule status code says it is not paid as billed (bundled, invalid, non-covered, deleted, restricted).
 
@@ -71,7 +85,8 @@ class CodeNotPayable(Edit):
     (deleted) deny; R (restricted coverage) asks for review; M (measurement
     code, reporting only) is noted as info. T (injection) denies only when
     another line of the same date and the same provider (`provider_of`) has
-    status A, C or R; the finding names those lines. A, C, E, J, X and codes
+    status A, C or R, on this claim or on an earlier claim of the patient
+    (history); the finding names those lines. A, C, E, J, X and codes
     absent from the fee schedule get nothing: E and X codes (labs, drugs, DME,
     ambulance) are paid under other fee schedules. A policy `severity` for this
     edit replaces the per-status severities: every finding then has it.
@@ -93,6 +108,7 @@ class CodeNotPayable(Edit):
 
     name = "code-not-payable"
     default_severity = "deny"
+    uses_history = True
 
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(severity, options)
@@ -106,6 +122,9 @@ class CodeNotPayable(Edit):
         return index
 
     def check(self, claim: Claim, reference: ReferenceSet) -> Sequence[Finding]:
+        return self.check_with_history(claim, reference, EMPTY_HISTORY)
+
+    def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> Sequence[Finding]:
         index = self._index
         if index is None or index.reference is not reference:
             index = self.status_index(reference)
@@ -125,21 +144,26 @@ class CodeNotPayable(Edit):
                     found.append((line, ref, status))
         if found is None:
             return ()
-        findings = (self._finding(claim, line, ref, reference, status) for line, ref, status in found)
+        findings = (self._finding(claim, line, ref, reference, status, history) for line, ref, status in found)
         return [finding for finding in findings if finding is not None]
 
-    def _finding(self, claim: Claim, line: ServiceLine, ref: Reference, reference: ReferenceSet, status: str) -> Finding | None:
+    def _finding(
+        self, claim: Claim, line: ServiceLine, ref: Reference, reference: ReferenceSet, status: str, history: PatientHistory
+    ) -> Finding | None:
         ruling = RULINGS[status]
         others: tuple[ServiceLine, ...] = ()
+        earlier: tuple[HistoryLine, ...] = ()
         if status == INJECTION:
             others = paid_services_beside(claim, line, _status_lookup(reference))
-            if not others:
+            earlier = paid_services_earlier(claim, line, history, reference) if history else ()
+            if not others and not earlier:
                 return None
         message = f"{line.code} has fee schedule status {described(STATUS_WORDS, status)}"
-        if others:
-            listed = ", ".join(f"line {other.line_number} ({other.code})" for other in others)
-            verb = "bills" if len(others) == 1 else "bill"
-            message += f"; {listed} {verb} a fee schedule service on {line.date_of_service.isoformat()} by the same provider"
+        listed = [f"line {other.line_number} ({other.code})" for other in others]
+        listed += [f"claim {e.claim_id} line {e.line_number} ({e.code})" for e in earlier]
+        if listed:
+            verb = "bills" if len(listed) == 1 else "bill"
+            message += f"; {', '.join(listed)} {verb} a fee schedule service on {line.date_of_service.isoformat()} by the same provider"
         return Finding(
             edit=self.name,
             severity=self.severity_override or ruling.severity,
@@ -148,6 +172,7 @@ class CodeNotPayable(Edit):
             message=f"{message}. {ruling.advice.format(code=line.code)}",
             reference_version=ref.version,
             facts=FeeScheduleFacts(indicator="status", value=status, other_lines=tuple(other.line_number for other in others)),
+            history=tuple(earlier_line(e) for e in earlier),
         )
 
 
