@@ -19,6 +19,7 @@ COMMANDS = (
     "results",
     "partitions",
     "demo",
+    "x12",
 )
 
 

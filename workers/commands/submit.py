@@ -14,6 +14,7 @@ from workers import connection
 from workers.partitions import add_partition_arguments
 from workers.producer import ClaimsFileError, encode_all, read_events, send, send_partitioned
 from workers.settings import SettingsError, add_redis_security_arguments, settings_from
+from workers.x12 import read_if_x12
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,9 +23,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="publish claims from a JSONL file to the input stream",
         description="Publish each line of a JSONL file to the input stream, field `event`. A line is a claim.submitted event "
         "(sent as is) or a bare claim (wrapped in an event with a fresh event_id). Every line is validated first: "
-        "a bad line sends nothing.",
+        "a bad line sends nothing. An 837P file (recognised by its ISA segment) is mapped as `claim-edit x12` does: "
+        "the claims that map are sent, each refused claim is reported, and the exit status is then 1.",
     )
-    parser.add_argument("claims", type=Path, help="JSONL file of claims or claim.submitted events ('-' reads stdin)")
+    parser.add_argument("claims", type=Path, help="JSONL file of claims or claim.submitted events, or an 837P file ('-' reads stdin)")
     parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (env CLAIMEDIT_REDIS_URL or REDIS_URL)")
     add_redis_security_arguments(parser)
     parser.add_argument("--stream", help="input stream [default claims.submitted, env CLAIMEDIT_STREAM]")
@@ -35,10 +37,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
+    refused = 0
     try:
         settings = settings_from(args)
         batches = []
-        for _ in range(max(1, args.repeat)):
+        x12 = read_if_x12(str(args.claims)) if str(args.claims) == "-" or args.claims.is_file() else None
+        if x12 is not None:
+            for refusal in x12.refusals:
+                console.print(f"[red]refused:[/] {refusal}", markup=True, highlight=False)
+            refused = len(x12.refusals)
+            # Event ids are the file's own (ISA13-GS06-ST02-CLM01): --repeat would only send duplicates the worker drops.
+            batches.extend(x12.events)
+        for _ in range(max(1, args.repeat) if x12 is None else 0):
             lines = sys.stdin.buffer if str(args.claims) == "-" else None
             if lines is None and not args.claims.is_file():
                 raise ClaimsFileError(f"{args.claims}: no such file")
@@ -69,4 +79,7 @@ def run(args: argparse.Namespace) -> int:
         client.close()
     span = f" ({ids[0]} .. {ids[-1]})" if ids and not settings.partitions else ""
     console.print(f"submitted {len(ids)} events to {target}{span}")
+    if refused:
+        console.print(f"[red]{refused} refused[/] (not submitted): see above")
+        return 1
     return 0

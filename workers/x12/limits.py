@@ -1,0 +1,20 @@
+"""Bounds on what one 837P file may hold, so a huge or hostile file costs bounded memory and time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Checked before the implementation-guide validation runs (it costs about 0.1 ms per segment)."""
+
+    max_bytes: int = 32 * 1024 * 1024
+    """The whole file is read into memory, so this bounds memory (about 10x the file in Python objects at most)."""
+    max_segments: int = 1_000_000
+    """Bounds time: validation runs at roughly 5,000-10,000 segments/s on one core."""
+    max_claims: int = 100_000
+    """CLM segments in the whole file (a 50,000-claim file is about 13 MB and 600,000 segments)."""
+
+
+DEFAULT_LIMITS = Limits()

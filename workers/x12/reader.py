@@ -1,0 +1,151 @@
+"""An 837P file in, `claim.submitted` events and refusals out, plus the 999 acknowledgment."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts import ClaimSubmitted
+from workers.x12.drafts import ClaimDraft
+from workers.x12.envelope import X12FileError, decode_text, looks_like_x12, prepare, read_text
+from workers.x12.limits import DEFAULT_LIMITS, Limits
+from workers.x12.mapping import Refused, to_event
+from workers.x12.validate import GuideError, validate
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Something not mapped: a claim (claim_id set) or the whole file (claim_id None). `segment` counts from the ISA (1)."""
+
+    file: str
+    segment: int | None
+    claim_id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: segment {self.segment}" if self.segment else self.file
+        who = f": claim {self.claim_id}" if self.claim_id is not None else ""
+        return f"{where}{who}: {self.reason}"
+
+
+MAPPED_SEGMENTS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA", "HL", "NM1", "PAT", "DMG", "CLM", "REF", "HI", "LX", "SV1", "DTP"})
+"""Segments the mapping reads. An element error elsewhere (a PWK attachment code, an N4 postal code) does not change
+what the edits see: it is a warning (and in the 999), not a refusal. A segment error (missing, unexpected, too many)
+anywhere is a refusal: the loops around it cannot be trusted."""
+
+
+@dataclass(frozen=True)
+class X12Result:
+    file: str
+    events: list[ClaimSubmitted]
+    refusals: list[Refusal]
+    warnings: list[Refusal]
+    """Implementation-guide errors that refused nothing (see MAPPED_SEGMENTS); the 999 reports them too."""
+    ack: str | None
+    """The 999 acknowledgment, when the validator ran (not when the file was refused before it)."""
+    claims_seen: int
+
+
+def read_837p(path: Path, limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> X12Result:
+    name = name or str(path)
+    try:
+        text = read_text(path, limits)
+    except X12FileError as error:
+        return X12Result(name, [], [Refusal(name, error.segment, None, str(error))], [], None, 0)
+    return map_text(text, name, limits)
+
+
+def read_if_x12(source: str) -> X12Result | None:
+    """The 837P mapping when `source` (a path, or - for stdin) holds X12, recognised by content; else None (JSONL)."""
+    if source == "-":
+        stdin = sys.stdin.buffer
+        if not isinstance(stdin, io.BufferedReader) or not looks_like_x12(stdin.peek(64)[:64]):
+            return None
+        return map_bytes(stdin.read(DEFAULT_LIMITS.max_bytes + 1), "<stdin>")
+    path = Path(source)
+    with path.open("rb") as file:
+        if not looks_like_x12(file.read(64)):
+            return None
+    return read_837p(path)
+
+
+def map_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result:
+    if len(raw) > limits.max_bytes:
+        return X12Result(name, [], [Refusal(name, None, None, f"the file is over the limit of {limits.max_bytes:,} bytes")], [], None, 0)
+    try:
+        text = decode_text(raw)
+    except X12FileError as error:
+        return X12Result(name, [], [Refusal(name, error.segment, None, str(error))], [], None, 0)
+    return map_text(text, name, limits)
+
+
+def map_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result:
+    try:
+        validated = validate(prepare(text, limits))
+    except X12FileError as error:
+        return X12Result(name, [], [Refusal(name, error.segment, None, str(error))], [], None, 0)
+    warnings = [error for error in validated.errors if error.element and error.seg_id not in MAPPED_SEGMENTS]
+    problems, unused = _attribute(validated.claims, [error for error in validated.errors if error not in warnings])
+    events: list[ClaimSubmitted] = []
+    refusals: list[Refusal] = [Refusal(name, error.file_segment, None, _describe(error)) for error in unused]
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for index, draft in enumerate(validated.claims):
+        problem = problems.get(index)
+        if problem is not None:
+            refusals.append(Refusal(name, problem.file_segment, draft.claim_id, _describe(problem)))
+            continue
+        key = (draft.envelope.interchange, draft.envelope.group, draft.envelope.transaction, draft.claim_id)
+        if key in seen:
+            refusals.append(Refusal(name, draft.position.segment, draft.claim_id,
+                                    f"CLM: CLM01 repeats the claim at segment {seen[key]} of the same transaction: "
+                                    "the two would share one event_id"))
+            continue
+        seen[key] = draft.position.segment
+        try:
+            events.append(to_event(draft, name))
+        except Refused as refused:
+            refusals.append(Refusal(name, refused.position.segment, draft.claim_id, f"{refused.position.seg_id}: {refused.reason}"))
+    refusals.sort(key=lambda refusal: refusal.segment or 0)
+    notes = [Refusal(name, error.file_segment, None, _describe(error)) for error in warnings]
+    return X12Result(name, events, refusals, notes, validated.ack, len(validated.claims))
+
+
+def _attribute(claims: list[ClaimDraft], errors: list[GuideError]) -> tuple[dict[int, GuideError], list[GuideError]]:
+    """The first implementation-guide error each claim is refused for, and the errors no claim took.
+
+    An envelope error (interchange, group, transaction: counts, control numbers, trailers) refuses every claim
+    inside it. A segment error refuses the claim whose segments span its position; one outside every claim
+    (header, billing provider, subscriber loops) refuses the claims of its transaction, which all depend on those.
+    """
+    problems: dict[int, GuideError] = {}
+    used: set[int] = set()
+    for number, error in enumerate(errors):
+        for index, draft in enumerate(claims):
+            if index not in problems and _inside(error, draft, claims):
+                problems[index] = error
+                used.add(number)
+            elif index in problems and _inside(error, draft, claims):
+                used.add(number)
+    return problems, [error for number, error in enumerate(errors) if number not in used]
+
+
+def _inside(error: GuideError, draft: ClaimDraft, claims: list[ClaimDraft]) -> bool:
+    e = draft.envelope
+    scope = {"interchange": 1, "group": 2, "transaction": 3}.get(error.level, 3)
+    if (error.interchange, error.group, error.transaction)[:scope] != (e.interchange, e.group, e.transaction)[:scope]:
+        return False
+    if error.level != "segment" or error.st_position is None:
+        return True
+    position = error.st_position
+    if draft.first_st_position <= position <= draft.last_st_position:
+        return True
+    return not any(c.envelope == e and c.first_st_position <= position <= c.last_st_position for c in claims)
+
+
+def _describe(error: GuideError) -> str:
+    scope = {"interchange": f"interchange {error.interchange}", "group": f"group {error.group}",
+             "transaction": f"transaction {error.transaction}"}.get(error.level)
+    where = f"{error.seg_id}" if error.level == "segment" else f"{error.seg_id} ({scope})"
+    return f"{where}: {error.message} [implementation guide, error code {error.code}]"
