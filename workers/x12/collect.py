@@ -49,9 +49,9 @@ class Collector:
             self._envelope_segment(seg, seg_id, number)
             return
         loop = loop_of(node) if node is not None else ""
-        position = Position(number, seg_id, self._envelope.transaction)
+        position = Position(number, seg_id, self._envelope.transaction, src.get_seg_count())
         if seg_id == "CLM":
-            self._open_claim(seg, position, src.get_seg_count())
+            self._open_claim(seg, position)
         elif self._claim is None:
             self._header_segment(seg, seg_id, loop)
         else:
@@ -100,7 +100,7 @@ class Collector:
         elif seg_id == "DMG" and self._patient is not None and loop == "2010CA":
             self._patient[3:5] = [seg.get_value("DMG02") or "", seg.get_value("DMG03") or ""]
 
-    def _open_claim(self, seg: Any, position: Position, st_position: int) -> None:
+    def _open_claim(self, seg: Any, position: Position) -> None:
         self._close_claim()
         self._claim = ClaimDraft(
             position=position,
@@ -113,8 +113,8 @@ class Collector:
             member_id=self._member_id,
             payer_id=self._payer_id,
             patient_key=tuple(self._patient) if self._patient is not None else None,
-            first_st_position=st_position,
-            last_st_position=st_position,
+            first_st_position=position.st_position or 0,
+            last_st_position=position.st_position or 0,
         )
 
     def _claim_segment(self, seg: Any, seg_id: str, loop: str, position: Position, claim: ClaimDraft) -> None:

@@ -13,14 +13,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Position:
-    """Where a segment is: its number in the file (ISA is 1) and its transaction's ST02."""
+    """Where a segment is: its number in the file (ISA is 1), its transaction's ST02 and its position there (ST is 1, as in a 999's IK3)."""
 
     segment: int
     seg_id: str
     transaction: str
-
-    def __str__(self) -> str:
-        return f"segment {self.segment} ({self.seg_id}, transaction {self.transaction})"
+    st_position: int | None = None
 
 
 @dataclass(frozen=True)

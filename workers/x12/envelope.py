@@ -105,19 +105,53 @@ def prepare(text: str, limits: Limits = DEFAULT_LIMITS) -> Prepared:
         raise X12FileError(f"the ISA's delimiters are not usable (element {ele!r}, component {sub!r}, segment {term!r})", 1)
     out: list[str] = []
     groups: dict[str, str] = {}
-    claims = 0
+    shape = _Shape(limits)
     for number, line in enumerate(raw, start=1):
         if number > limits.max_segments:
             raise X12FileError(f"more than {limits.max_segments:,} segments (the limit)", number)
         seg_id = line.split(ele, 1)[0]
-        if seg_id == "CLM":
-            claims += 1
-            if claims > limits.max_claims:
-                raise X12FileError(f"more than {limits.max_claims:,} claims (the limit)", number)
+        if not (2 <= len(seg_id) <= 3 and seg_id.isascii() and seg_id.isalnum() and seg_id.isupper()):
+            raise X12FileError(f"{line[:12]!r} does not start with a segment id and the element separator {ele!r} the ISA "
+                               f"sets (segment terminator {term!r}): wrong delimiters, or not X12", number)
+        shape.see(seg_id, line, ele, number)
         out.append(_check_version(line, number, ele, sub, term, groups) if seg_id in ("GS", "ST") else line)
-    if not out or len(out) < 2:
-        raise X12FileError("no segment after the ISA (truncated?)", 1)
-    return Prepared(text=term.join(out) + term, segments=len(out), claims=claims, group_versions=groups)
+    if len(out) < 2:
+        raise X12FileError(f"no segment after the ISA ends with the terminator {term!r} the ISA sets: "
+                           "truncated, or wrong delimiters", 2)
+    return Prepared(text=term.join(out) + term, segments=len(out), claims=shape.claims, group_versions=groups)
+
+
+class _Shape:
+    """Counts that bound the validator's work: claims, lines per claim, HL nesting."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.claims = 0
+        self.lines = 0
+        self.depth: dict[str, int] = {}
+
+    def see(self, seg_id: str, line: str, ele: str, number: int) -> None:
+        limits = self.limits
+        if seg_id == "CLM":
+            self.claims += 1
+            self.lines = 0
+            if self.claims > limits.max_claims:
+                raise X12FileError(f"more than {limits.max_claims:,} claims (the limit)", number)
+        elif seg_id == "LX":
+            self.lines += 1
+            if self.lines > limits.max_lines_per_claim:
+                raise X12FileError(f"more than {limits.max_lines_per_claim:,} service lines (LX) in one claim (the limit; "
+                                   "the guide allows 50)", number)
+        elif seg_id == "HL":
+            fields = line.split(ele)
+            own, parent = [*fields, "", ""][1:3]
+            depth = self.depth.get(parent, 0) + 1 if parent else 1
+            if depth > limits.max_hl_depth:
+                raise X12FileError(f"HL {own[:20]!r} is nested {depth} levels deep (the limit is {limits.max_hl_depth}; "
+                                   "an 837P nests 3)", number)
+            self.depth[own] = depth
+        elif seg_id == "ST":
+            self.depth.clear()
 
 
 def _isa_problem(text: str) -> str | None:

@@ -15,6 +15,12 @@ class Limits:
     """Bounds time: validation runs at roughly 5,000-10,000 segments/s on one core."""
     max_claims: int = 100_000
     """CLM segments in the whole file (a 50,000-claim file is about 13 MB and 600,000 segments)."""
+    max_lines_per_claim: int = 1_000
+    """LX segments after one CLM. The guide allows 50 (more are refused with the guide's error); far more is an attack on
+    the validator, which slows down on long runs of one loop."""
+    max_hl_depth: int = 10
+    """HL parent chain length. An 837P nests three levels (billing provider, subscriber, patient); the validator's loop
+    counters cost grows with the depth, so a chain of thousands is refused before it runs."""
 
 
 DEFAULT_LIMITS = Limits()

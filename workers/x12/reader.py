@@ -23,9 +23,14 @@ class Refusal:
     segment: int | None
     claim_id: str | None
     reason: str
+    transaction: str | None = None
+    st_position: int | None = None
+    """The segment's position in its transaction (ST is 1): what a 999's IK3 segment says."""
 
     def __str__(self) -> str:
         where = f"{self.file}: segment {self.segment}" if self.segment else self.file
+        if self.transaction and self.st_position:
+            where += f" (transaction {self.transaction}, position {self.st_position})"
         who = f": claim {self.claim_id}" if self.claim_id is not None else ""
         return f"{where}{who}: {self.reason}"
 
@@ -89,12 +94,12 @@ def map_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result
     warnings = [error for error in validated.errors if error.element and error.seg_id not in MAPPED_SEGMENTS]
     problems, unused = _attribute(validated.claims, [error for error in validated.errors if error not in warnings])
     events: list[ClaimSubmitted] = []
-    refusals: list[Refusal] = [Refusal(name, error.file_segment, None, _describe(error)) for error in unused]
+    refusals: list[Refusal] = [_refusal(name, error, None) for error in unused]
     seen: dict[tuple[str, str, str, str], int] = {}
     for index, draft in enumerate(validated.claims):
         problem = problems.get(index)
         if problem is not None:
-            refusals.append(Refusal(name, problem.file_segment, draft.claim_id, _describe(problem)))
+            refusals.append(_refusal(name, problem, draft.claim_id))
             continue
         key = (draft.envelope.interchange, draft.envelope.group, draft.envelope.transaction, draft.claim_id)
         if key in seen:
@@ -106,9 +111,10 @@ def map_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result
         try:
             events.append(to_event(draft, name))
         except Refused as refused:
-            refusals.append(Refusal(name, refused.position.segment, draft.claim_id, f"{refused.position.seg_id}: {refused.reason}"))
+            at = refused.position
+            refusals.append(Refusal(name, at.segment, draft.claim_id, f"{at.seg_id}: {refused.reason}", at.transaction, at.st_position))
     refusals.sort(key=lambda refusal: refusal.segment or 0)
-    notes = [Refusal(name, error.file_segment, None, _describe(error)) for error in warnings]
+    notes = [_refusal(name, error, None) for error in warnings]
     return X12Result(name, events, refusals, notes, validated.ack, len(validated.claims))
 
 
@@ -142,6 +148,10 @@ def _inside(error: GuideError, draft: ClaimDraft, claims: list[ClaimDraft]) -> b
     if draft.first_st_position <= position <= draft.last_st_position:
         return True
     return not any(c.envelope == e and c.first_st_position <= position <= c.last_st_position for c in claims)
+
+
+def _refusal(name: str, error: GuideError, claim_id: str | None) -> Refusal:
+    return Refusal(name, error.file_segment, claim_id, _describe(error), error.transaction, error.st_position)
 
 
 def _describe(error: GuideError) -> str:
