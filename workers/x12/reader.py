@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 from dataclasses import dataclass
@@ -127,6 +128,7 @@ def _attribute(claims: list[ClaimDraft], errors: list[GuideError]) -> tuple[dict
     """
     problems: dict[int, GuideError] = {}
     used: set[int] = set()
+    errors = [_where_missing(error, claims) for error in errors]
     for number, error in enumerate(errors):
         for index, draft in enumerate(claims):
             if index not in problems and _inside(error, draft, claims):
@@ -135,6 +137,24 @@ def _attribute(claims: list[ClaimDraft], errors: list[GuideError]) -> tuple[dict
             elif index in problems and _inside(error, draft, claims):
                 used.add(number)
     return problems, [error for number, error in enumerate(errors) if number not in used]
+
+
+MISSING_SEGMENT = "3"
+"""pyx12's code for a mandatory segment missing: reported at the segment where it noticed, often the next loop's first."""
+
+
+def _where_missing(error: GuideError, claims: list[ClaimDraft]) -> GuideError:
+    """A missing segment noticed at a CLM, or outside every claim (an HL, the SE), is missing from the loop just before."""
+    position = error.st_position
+    if error.code != MISSING_SEGMENT or error.level != "segment" or position is None or position < 2:
+        return error
+    mine = [c for c in claims if (c.envelope.interchange, c.envelope.group, c.envelope.transaction)
+            == (error.interchange, error.group, error.transaction)]
+    starts_a_claim = any(c.first_st_position == position for c in mine)
+    in_a_claim = any(c.first_st_position <= position <= c.last_st_position for c in mine)
+    if starts_a_claim or not in_a_claim:
+        return dataclasses.replace(error, st_position=position - 1, file_segment=error.file_segment - 1)
+    return error
 
 
 def _inside(error: GuideError, draft: ClaimDraft, claims: list[ClaimDraft]) -> bool:

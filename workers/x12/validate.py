@@ -47,6 +47,7 @@ class Validated:
 def _quiet_pyx12() -> None:
     # pyx12 logs every error with the segment's values: no patient data in our logs, and we report the errors ourselves.
     logger = logging.getLogger("pyx12")
+    logger.setLevel(logging.CRITICAL + 1)
     logger.propagate = False
     if not logger.handlers:
         logger.addHandler(logging.NullHandler())
@@ -108,8 +109,12 @@ def _element_name(seg: dict[str, Any], element: dict[str, Any]) -> str:
 
 
 def restore_versions(ack: str, group_versions: dict[str, str]) -> str:
-    """The 999 echoes GS08/ST03 in AK1-03/AK2-03: say A2 where the file said A2 (it was validated against the A1 map)."""
-    if len(ack) < 106 or not any(v != VALIDATED_AS for v in group_versions.values()):
+    """Two corrections to pyx12's 999, segment by segment.
+
+    - AK1-03/AK2-03 echo GS08/ST03: say A2 where the file said A2 (it was validated against the A1 map).
+    - AK901 is P (partially accepted) when some but not all transaction sets were accepted; pyx12 4.0.0 writes R.
+    """
+    if len(ack) < 106:
         return ack
     ele, term = ack[3], ack[105]
     out: list[str] = []
@@ -120,6 +125,9 @@ def restore_versions(ack: str, group_versions: dict[str, str]) -> str:
             received = group_versions.get(fields[2], VALIDATED_AS)
         if fields[0] in ("AK1", "AK2") and len(fields) > 3 and fields[3] == VALIDATED_AS and received in PROFESSIONAL:
             out.append(segment[: segment.rindex(VALIDATED_AS)] + received)
+        elif fields[0] == "AK9" and len(fields) > 4 and fields[1] == "R" and fields[4].isdigit() and fields[3].isdigit() \
+                and 0 < int(fields[4]) < int(fields[3]):
+            out.append(segment.replace(f"AK9{ele}R{ele}", f"AK9{ele}P{ele}", 1))
         else:
             out.append(segment)
     return term.join(out)
