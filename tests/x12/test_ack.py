@@ -53,3 +53,16 @@ def test_a2_files_are_acknowledged_as_a2_though_validated_against_the_a1_map() -
     assert next(s for s in ack if s[0] == "AK1")[3] == "005010X222A2"
     assert next(s for s in ack if s[0] == "AK2")[3] == "005010X222A2"
     assert "005010X222A1" not in result.ack
+
+
+def test_a_requested_ta1_comes_right_after_the_isa() -> None:
+    path = DATA / "example1.837"
+    assert path.read_text()[:106].split("*")[14] == "1"  # ISA14: interchange acknowledgment requested
+    result = read_837p(path)
+    assert result.ack is not None
+    ids = [s[0] for s in segments(result.ack)]
+    assert ids[:3] == ["ISA", "TA1", "GS"]
+    assert ids.count("TA1") == 1
+    ta1 = next(s for s in segments(result.ack) if s[0] == "TA1")
+    assert ta1[1] == "000000907"  # the received ISA13
+    assert ta1[4] == "A"

@@ -109,10 +109,12 @@ def _element_name(seg: dict[str, Any], element: dict[str, Any]) -> str:
 
 
 def restore_versions(ack: str, group_versions: dict[str, str]) -> str:
-    """Two corrections to pyx12's 999, segment by segment.
+    """Three corrections to pyx12's 999, segment by segment.
 
     - AK1-03/AK2-03 echo GS08/ST03: say A2 where the file said A2 (it was validated against the A1 map).
     - AK901 is P (partially accepted) when some but not all transaction sets were accepted; pyx12 4.0.0 writes R.
+    - A TA1 (interchange acknowledgment, written when ISA14 is 1) goes right after the ISA, before any GS;
+      pyx12 4.0.0 writes it after the last GE.
     """
     if len(ack) < 106:
         return ack
@@ -130,4 +132,8 @@ def restore_versions(ack: str, group_versions: dict[str, str]) -> str:
             out.append(segment.replace(f"AK9{ele}R{ele}", f"AK9{ele}P{ele}", 1))
         else:
             out.append(segment)
+    ta1 = [segment for segment in out if segment.strip("\r\n").startswith(f"TA1{ele}")]
+    if ta1 and out and out[0].startswith("ISA"):
+        rest = [segment for segment in out[1:] if segment not in ta1]
+        out = [out[0], *ta1, *rest]
     return term.join(out)
