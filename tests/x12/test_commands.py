@@ -81,6 +81,14 @@ def test_check_reads_an_837p_file_by_its_content_and_edits_its_claims(mixed: Pat
     assert edited["ADDON-ALONE"]["event_id"] == "000000001-1-0001-ADDON-ALONE"
 
 
+def test_check_writes_the_999_of_an_837p_file(mixed: Path, tmp_path: Path) -> None:
+    ack = tmp_path / "check.999"
+    done = run("check", str(mixed), "--ack", str(ack))
+    assert done.returncode == 1
+    ik5 = [s.split("*")[1] for s in ack.read_text().replace("\n", "").split("~") if s.startswith("IK5")]
+    assert ik5 == ["A"]  # a six-character code is within the guide's element length: the 999 accepts the set
+
+
 def test_check_reads_an_837p_file_from_stdin(mixed: Path) -> None:
     done = run("check", "-", stdin=mixed.read_bytes())
     assert done.returncode == 1
@@ -98,7 +106,9 @@ def test_check_still_reads_jsonl() -> None:
 def test_submit_sends_the_claims_that_map_and_a_worker_answers_each_with_the_files_claim_number(
     mixed: Path, redis_client: redis.Redis, redis_url: str
 ) -> None:
-    assert main(["submit", str(mixed), "--redis-url", redis_url]) == 1  # BROKEN refused, the others sent
+    ack = mixed.with_suffix(".999")
+    assert main(["submit", str(mixed), "--redis-url", redis_url, "--ack", str(ack)]) == 1  # BROKEN refused, the others sent
+    assert "AK1*HC*1*005010X222A1" in ack.read_text()
     sent = [decode_event(fields[b"event"]) for _, fields in entries(redis_client, "claims.submitted")]
     assert [e.claim.claim_id for e in sent] == ["ADDON-ALONE", "CLEAN-PAIR"]
     assert all(e.x12 is not None and e.x12.interchange_control_number == "000000001" for e in sent)

@@ -14,7 +14,7 @@ from edits.policy import PolicyError
 from edits.reference.files import ReferenceFileError
 from edits.reference.snapshot import SnapshotError
 from workers.reference_args import UsageError, add_reference_arguments, engine_from_args
-from workers.x12 import X12Result, read_if_x12
+from workers.x12 import X12Result, read_if_x12, write_ack
 
 
 def register(subparsers: Any) -> None:
@@ -26,6 +26,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("claims", metavar="CLAIMS", help="JSONL or 837P file, or - for standard input")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people (default), json for programs")
+    parser.add_argument("--ack", metavar="ACKFILE", type=Path, help="with an 837P file: write its 999 acknowledgment here")
     add_reference_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -77,6 +78,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         x12 = read_if_x12(args.claims)
         if x12 is not None:
+            if args.ack is not None:
+                try:
+                    write_ack(args.ack, x12)
+                except OSError as error:
+                    print(f"claim-edit check: {error}", file=sys.stderr)
+                    return 2
             return check_x12(engine, x12, args.format, sys.stdout)
         return check_lines(engine, read_lines(args.claims), args.format, sys.stdout)
     except OSError as error:

@@ -10,11 +10,12 @@ import redis
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from contracts import ClaimSubmitted
 from workers import connection
 from workers.partitions import add_partition_arguments
 from workers.producer import ClaimsFileError, encode_all, read_events, send, send_partitioned
 from workers.settings import SettingsError, add_redis_security_arguments, settings_from
-from workers.x12 import read_if_x12
+from workers.x12 import read_if_x12, write_ack
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,8 +32,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_redis_security_arguments(parser)
     parser.add_argument("--stream", help="input stream [default claims.submitted, env CLAIMEDIT_STREAM]")
     add_partition_arguments(parser)
+    parser.add_argument("--ack", metavar="ACKFILE", type=Path, help="with an 837P file: write its 999 acknowledgment here")
     parser.add_argument("--repeat", type=int, default=1, help="send the file this many times (fresh event ids each time)")
     parser.set_defaults(func=run)
+
+
+def _x12_events(args: argparse.Namespace, console: Console) -> tuple[list[ClaimSubmitted], int] | None:
+    """The events of an 837P file and how many claims it refused; None when CLAIMS is not X12 (JSONL)."""
+    x12 = read_if_x12(str(args.claims)) if str(args.claims) == "-" or args.claims.is_file() else None
+    if x12 is None:
+        return None
+    for refusal in x12.refusals:
+        console.print(f"[red]refused:[/] {refusal}", markup=True, highlight=False)
+    if args.ack is not None:
+        try:
+            write_ack(args.ack, x12)
+        except OSError as error:
+            raise ClaimsFileError(f"cannot write the 999: {error}") from None
+    # Event ids are the file's own (ISA13-GS06-ST02-CLM01): --repeat would only send duplicates the worker drops.
+    return x12.events, len(x12.refusals)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,14 +58,10 @@ def run(args: argparse.Namespace) -> int:
     refused = 0
     try:
         settings = settings_from(args)
-        batches = []
-        x12 = read_if_x12(str(args.claims)) if str(args.claims) == "-" or args.claims.is_file() else None
+        batches: list[ClaimSubmitted] = []
+        x12 = _x12_events(args, console)
         if x12 is not None:
-            for refusal in x12.refusals:
-                console.print(f"[red]refused:[/] {refusal}", markup=True, highlight=False)
-            refused = len(x12.refusals)
-            # Event ids are the file's own (ISA13-GS06-ST02-CLM01): --repeat would only send duplicates the worker drops.
-            batches.extend(x12.events)
+            batches, refused = x12
         for _ in range(max(1, args.repeat) if x12 is None else 0):
             lines = sys.stdin.buffer if str(args.claims) == "-" else None
             if lines is None and not args.claims.is_file():

@@ -53,6 +53,6 @@ def run(args: argparse.Namespace) -> int:
         try:
             args.ack.write_text("\n".join(acks))
         except OSError as error:
-            print(f"claim-edit x12: cannot write {args.ack}: {error.strerror}", file=sys.stderr)
+            print(f"claim-edit x12: {error}", file=sys.stderr)
             return 2
     return 1 if refused else 0

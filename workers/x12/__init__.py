@@ -6,7 +6,7 @@ acknowledgment. docs/x12.md has the mapping table, the limits and why pyx12.
 
 from workers.x12.envelope import is_x12_file, looks_like_x12
 from workers.x12.limits import DEFAULT_LIMITS, Limits
-from workers.x12.reader import Refusal, X12Result, map_bytes, map_text, read_837p, read_if_x12
+from workers.x12.reader import Refusal, X12Result, map_bytes, map_text, read_837p, read_if_x12, write_ack
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -19,4 +19,5 @@ __all__ = [
     "map_text",
     "read_837p",
     "read_if_x12",
+    "write_ack",
 ]

@@ -77,6 +77,11 @@ def read_if_x12(source: str) -> X12Result | None:
     return read_837p(path)
 
 
+def write_ack(path: Path, result: X12Result) -> None:
+    """Write the 999 of `result` to `path` (nothing to write when the file was refused before validation: an empty file)."""
+    path.write_text(result.ack or "")
+
+
 def map_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result:
     if len(raw) > limits.max_bytes:
         return X12Result(name, [], [Refusal(name, None, None, f"the file is over the limit of {limits.max_bytes:,} bytes")], [], None, 0)
