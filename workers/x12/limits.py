@@ -9,10 +9,11 @@ from dataclasses import dataclass
 class Limits:
     """Checked before the implementation-guide validation runs (it costs about 0.1 ms per segment)."""
 
-    max_bytes: int = 32 * 1024 * 1024
-    """The whole file is read into memory, so this bounds memory (about 10x the file in Python objects at most)."""
+    max_bytes: int = 16 * 1024 * 1024
+    """Bounds memory: the file is read whole, and mapping it peaks at about 23 times its size (322 MB for the
+    14 MB, 50,000-claim benchmark file), so 16 MiB is under 400 MB."""
     max_segments: int = 1_000_000
-    """Bounds time: validation runs at roughly 5,000-10,000 segments/s on one core."""
+    """Bounds time: validation runs at about 6,000 segments per CPU second (bench.x12_throughput), so under 3 CPU minutes."""
     max_claims: int = 100_000
     """CLM segments in the whole file (a 50,000-claim file is about 13 MB and 600,000 segments)."""
     max_lines_per_claim: int = 1_000
