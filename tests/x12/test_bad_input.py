@@ -135,6 +135,13 @@ def test_wrong_element_separator_names_the_first_segment_that_does_not_follow_th
     assert "'|'" in refusal.reason
 
 
+def test_an_element_separator_equal_to_the_repetition_separator_is_refused_at_the_isa() -> None:
+    text = simple([ClaimSpec("A1")]).replace("*", "^")  # ISA11, the repetition separator, is already '^'
+    [refusal] = mapped(text).refusals
+    assert refusal.segment == 1
+    assert "delimiters are not usable" in refusal.reason
+
+
 def test_wrong_segment_terminator_is_refused() -> None:
     text = simple([ClaimSpec("A1")])
     text = text[:105] + "~" + text[106:].replace("~", "!")  # the ISA says '~', the rest ends segments with '!'

@@ -101,8 +101,10 @@ def prepare(text: str, limits: Limits = DEFAULT_LIMITS) -> Prepared:
         raise X12FileError(f"the ISA segment is malformed ({_isa_problem(text) or error}); "
                            "the ISA is 106 characters and fixes the delimiters", 1) from None
     term, ele, sub = raw.seg_term, raw.ele_term, raw.subele_term
-    if len({term, ele, sub}) < 3 or any(c.isalnum() or c == " " for c in (term, ele, sub)):
-        raise X12FileError(f"the ISA's delimiters are not usable (element {ele!r}, component {sub!r}, segment {term!r})", 1)
+    delimiters = (term, ele, sub, raw.repetition_term or "")
+    if len(set(delimiters)) < 4 or any(c.isalnum() or c == " " for c in delimiters):
+        raise X12FileError(f"the ISA's delimiters are not usable (element {ele!r}, component {sub!r}, repetition "
+                           f"{raw.repetition_term!r}, segment {term!r}): each must be different, and not a letter, digit or space", 1)
     out: list[str] = []
     groups: dict[str, str] = {}
     shape = _Shape(limits)
