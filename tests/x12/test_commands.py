@@ -68,6 +68,13 @@ def test_x12_exits_0_when_everything_maps() -> None:
     assert done.stderr == b""
 
 
+def test_x12_limits_can_be_lowered_on_the_command_line(mixed: Path) -> None:
+    done = run("x12", str(mixed), "--max-claims", "2")
+    assert done.returncode == 1
+    assert done.stdout == b""
+    assert "more than 2 claims (the limit)" in done.stderr.decode()
+
+
 def test_check_reads_an_837p_file_by_its_content_and_edits_its_claims(mixed: Path) -> None:
     done = run("check", "--format", "json", str(mixed))
     assert done.returncode == 1  # one claim refused

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
 from contracts import encode
-from workers.x12 import X12Result, read_837p
+from workers.x12 import DEFAULT_LIMITS, X12Result, read_837p
 
 
 def register(subparsers: Any) -> None:
@@ -23,6 +24,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("files", metavar="FILE", nargs="+", type=Path, help="837P file")
     parser.add_argument("--ack", metavar="ACKFILE", type=Path,
                         help="write the 999 implementation acknowledgment here (one interchange per input file, in order)")
+    parser.add_argument("--max-bytes", type=int, default=DEFAULT_LIMITS.max_bytes, help="refuse a larger file [default %(default)s]")
+    parser.add_argument("--max-segments", type=int, default=DEFAULT_LIMITS.max_segments, help="[default %(default)s]")
+    parser.add_argument("--max-claims", type=int, default=DEFAULT_LIMITS.max_claims, help="[default %(default)s]")
     parser.set_defaults(func=run)
 
 
@@ -38,8 +42,9 @@ def report(result: X12Result, out: Any = None) -> None:
 def run(args: argparse.Namespace) -> int:
     refused = False
     acks: list[str] = []
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_bytes=args.max_bytes, max_segments=args.max_segments, max_claims=args.max_claims)
     for path in args.files:
-        result = read_837p(path)
+        result = read_837p(path, limits)
         for event in result.events:
             sys.stdout.write(encode(event).decode() + "\n")
         report(result)
