@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.x12_files import ClaimSpec, Line, simple
+from bench.x12_files import ClaimSpec, Line, Subscriber, Transaction, interchange, simple
 from workers.x12 import DEFAULT_LIMITS, Limits, map_text, read_837p
 
 
@@ -78,3 +78,27 @@ def test_isa_followed_by_junk_is_refused_with_a_position() -> None:
     assert result.events == []
     assert result.refusals
     assert all(r.segment for r in result.refusals)
+
+
+def test_an_error_in_every_claim_refuses_each_claim_for_its_own_segment() -> None:
+    # Attribution is indexed by position: a file with as many errors as claims stays linear.
+    # one subscriber per claim: the guide allows at most 100 claims (2300) under one subscriber (2000B)
+    subscribers = [Subscriber(f"M{i}", [ClaimSpec(f"C{i}", [Line(modifiers=("5",))])]) for i in range(500)]
+    text = interchange([[Transaction("0001", subscribers)]])
+    result = map_text(text, "x")
+    assert result.events == []
+    assert len(result.refusals) == 500
+    lines = text.splitlines()
+    for refusal in result.refusals:
+        assert lines[refusal.segment - 1].startswith("SV1*HC:64628:5")
+        assert refusal.claim_id is not None
+        clm = max(n for n, line in enumerate(lines[: refusal.segment], start=1) if line.startswith("CLM*"))
+        assert lines[clm - 1].startswith(f"CLM*{refusal.claim_id}*")
+
+
+def test_the_101st_claim_of_one_subscriber_is_refused_by_the_guide() -> None:
+    text = simple([ClaimSpec(f"C{i}") for i in range(101)])
+    result = map_text(text, "x")
+    assert len(result.events) == 100
+    [refusal] = result.refusals
+    assert refusal.claim_id == "C100"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from contracts import ClaimSubmitted
-from workers.x12.drafts import ClaimDraft
+from workers.x12.attribute import attribute
 from workers.x12.envelope import X12FileError, decode_text, looks_like_x12, prepare, read_text
 from workers.x12.limits import DEFAULT_LIMITS, Limits
 from workers.x12.mapping import Refused, to_event
@@ -98,7 +97,8 @@ def map_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result
     except X12FileError as error:
         return X12Result(name, [], [Refusal(name, error.segment, None, str(error))], [], None, 0)
     warnings = [error for error in validated.errors if error.element and error.seg_id not in MAPPED_SEGMENTS]
-    problems, unused = _attribute(validated.claims, [error for error in validated.errors if error not in warnings])
+    refusing = [error for error in validated.errors if not (error.element and error.seg_id not in MAPPED_SEGMENTS)]
+    problems, unused = attribute(validated.claims, refusing)
     events: list[ClaimSubmitted] = []
     refusals: list[Refusal] = [_refusal(name, error, None) for error in unused]
     seen: dict[tuple[str, str, str, str], int] = {}
@@ -122,57 +122,6 @@ def map_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result
     refusals.sort(key=lambda refusal: refusal.segment or 0)
     notes = [_refusal(name, error, None) for error in warnings]
     return X12Result(name, events, refusals, notes, validated.ack, len(validated.claims))
-
-
-def _attribute(claims: list[ClaimDraft], errors: list[GuideError]) -> tuple[dict[int, GuideError], list[GuideError]]:
-    """The first implementation-guide error each claim is refused for, and the errors no claim took.
-
-    An envelope error (interchange, group, transaction: counts, control numbers, trailers) refuses every claim
-    inside it. A segment error refuses the claim whose segments span its position; one outside every claim
-    (header, billing provider, subscriber loops) refuses the claims of its transaction, which all depend on those.
-    """
-    problems: dict[int, GuideError] = {}
-    used: set[int] = set()
-    errors = [_where_missing(error, claims) for error in errors]
-    for number, error in enumerate(errors):
-        for index, draft in enumerate(claims):
-            if index not in problems and _inside(error, draft, claims):
-                problems[index] = error
-                used.add(number)
-            elif index in problems and _inside(error, draft, claims):
-                used.add(number)
-    return problems, [error for number, error in enumerate(errors) if number not in used]
-
-
-MISSING_SEGMENT = "3"
-"""pyx12's code for a mandatory segment missing: reported at the segment where it noticed, often the next loop's first."""
-
-
-def _where_missing(error: GuideError, claims: list[ClaimDraft]) -> GuideError:
-    """A missing segment noticed at a CLM, or outside every claim (an HL, the SE), is missing from the loop just before."""
-    position = error.st_position
-    if error.code != MISSING_SEGMENT or error.level != "segment" or position is None or position < 2:
-        return error
-    mine = [c for c in claims if (c.envelope.interchange, c.envelope.group, c.envelope.transaction)
-            == (error.interchange, error.group, error.transaction)]
-    starts_a_claim = any(c.first_st_position == position for c in mine)
-    in_a_claim = any(c.first_st_position <= position <= c.last_st_position for c in mine)
-    if starts_a_claim or not in_a_claim:
-        return dataclasses.replace(error, st_position=position - 1, file_segment=error.file_segment - 1)
-    return error
-
-
-def _inside(error: GuideError, draft: ClaimDraft, claims: list[ClaimDraft]) -> bool:
-    e = draft.envelope
-    scope = {"interchange": 1, "group": 2, "transaction": 3}.get(error.level, 3)
-    if (error.interchange, error.group, error.transaction)[:scope] != (e.interchange, e.group, e.transaction)[:scope]:
-        return False
-    if error.level != "segment" or error.st_position is None:
-        return True
-    position = error.st_position
-    if draft.first_st_position <= position <= draft.last_st_position:
-        return True
-    return not any(c.envelope == e and c.first_st_position <= position <= c.last_st_position for c in claims)
 
 
 def _refusal(name: str, error: GuideError, claim_id: str | None) -> Refusal:
