@@ -109,9 +109,9 @@ def map_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> X12Result
             continue
         key = (draft.envelope.interchange, draft.envelope.group, draft.envelope.transaction, draft.claim_id)
         if key in seen:
-            refusals.append(Refusal(name, draft.position.segment, draft.claim_id,
-                                    f"CLM: CLM01 repeats the claim at segment {seen[key]} of the same transaction: "
-                                    "the two would share one event_id"))
+            at = draft.position
+            refusals.append(Refusal(name, at.segment, draft.claim_id, f"CLM: CLM01 repeats the claim at segment {seen[key]} of "
+                                    "the same transaction: the two would share one event_id", at.transaction, at.st_position))
             continue
         seen[key] = draft.position.segment
         try:
