@@ -59,7 +59,9 @@ def validate(prepared: Prepared) -> Validated:
     ack = io.StringIO()
     errors_json = io.StringIO()
     try:
-        pyx12.x12n_document.x12n_document(pyx12.params.params(), io.StringIO(prepared.text), ack, None, None, errors_json,
+        # ParamsBase: the defaults only. pyx12.params.params() would also read ~/.pyx12.conf.xml and <prefix>/etc/pyx12.conf.xml,
+        # so the same file could validate differently on two machines.
+        pyx12.x12n_document.x12n_document(pyx12.params.ParamsBase(), io.StringIO(prepared.text), ack, None, None, errors_json,
                                           callback=collector)
     except (pyx12.errors.X12Error, pyx12.errors.EngineError) as error:
         raise X12FileError(f"the validator stopped: {error}") from None
