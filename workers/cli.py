@@ -20,6 +20,7 @@ COMMANDS = (
     "partitions",
     "asyncapi",
     "demo",
+    "x12",
 )
 
 

@@ -77,7 +77,21 @@ def test_demo_starts_its_own_server_when_there_is_no_redis_url() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "started a throwaway" in done.stdout
     assert "mue-units-exceeded" in done.stdout
-    assert "pass 8, review 2, deny 7" in done.stdout
+    assert "pass 9, review 2, deny 10" in done.stdout  # 17 JSONL claims + the 4 of the sample 837P file
+
+
+def test_demo_shows_the_sample_837p_results_under_the_files_claim_numbers(redis_url: str) -> None:
+    from workers.commands.demo import SAMPLE_837P
+
+    done = _demo({**os.environ, "REDIS_URL": redis_url})
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = SAMPLE_837P.read_text()
+    numbers = [segment.split("*")[1] for segment in text.replace("\n", "").split("~") if segment.startswith("CLM*")]
+    assert len(numbers) == 4
+    section = done.stdout[done.stdout.index("837P claims.837") : done.stdout.index("dead letters")]
+    for number in numbers:
+        assert f"CLM01 {number}  (ISA13 000000837, GS06 1, ST02 0001)" in section
+        assert f"claim {number}  event 000000837-1-0001-{number}" in section
 
 
 def test_the_readme_xadd_example_is_a_valid_event() -> None:

