@@ -15,6 +15,7 @@ from edits.fee_schedule.modifier_50_on_addon import Modifier50OnAddon
 from edits.fee_schedule.modifier_51_on_addon import Modifier51OnAddon
 from edits.ncci.addon_without_primary import AddonWithoutPrimary
 from edits.ncci.mue_units_exceeded import MueUnitsExceeded
+from edits.ncci.ptp_bundled_code import PtpBundledCode
 
 ENTRY_POINT_GROUP = "claim_edit.edits"
 
@@ -23,6 +24,7 @@ BUILTIN_EDITS: tuple[type[Edit], ...] = (
     MueUnitsExceeded,
     Modifier50OnAddon,
     Modifier51OnAddon,
+    PtpBundledCode,
 )
 
 

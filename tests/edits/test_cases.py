@@ -16,9 +16,12 @@ CASES = load_cases()
 
 
 def matches(got: Any, want: Any) -> bool:
-    """`want` as a pattern: a mapping matches when each of its keys matches (others are ignored); anything else is equal."""
+    """`want` as a pattern: a mapping matches when each of its keys matches (others are ignored); a list when it has as
+    many items and each matches in order; anything else is equal."""
     if isinstance(want, dict):
         return isinstance(got, dict) and all(key in got and matches(got[key], value) for key, value in want.items())
+    if isinstance(want, list) and any(isinstance(item, dict) for item in want):
+        return isinstance(got, list) and len(got) == len(want) and all(matches(g, w) for g, w in zip(got, want, strict=True))
     return bool(got == want)
 EDITS = {edit.name: edit for edit in BUILTIN_EDITS}
 

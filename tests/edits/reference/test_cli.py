@@ -50,7 +50,7 @@ def test_open_ended_period_and_default_version(tmp_path: Path, capsys: pytest.Ca
 def test_info_on_the_bundled_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reference", "info", str(DEFAULT_SNAPSHOT)]) == 0
     out = capsys.readouterr().out
-    assert "version   bundled-pfs2025D-ncci2026Q3.1" in out
+    assert "version   bundled-pfs2025D-ncci2026Q3.2" in out
     assert "open to open" in out
 
 

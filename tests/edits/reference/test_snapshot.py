@@ -108,7 +108,7 @@ def test_unreadable_snapshots_say_why(tmp_path: Path) -> None:
         load_snapshot(other)
     newer = tmp_path / "newer.snapshot"
     newer.write_bytes(msgspec.msgpack.encode({"format": "claim-edit-reference-snapshot", "format_version": 99, "reference_set": {}}))
-    with pytest.raises(SnapshotError, match="snapshot format 99, this claim-edit reads format 1: rebuild it"):
+    with pytest.raises(SnapshotError, match="snapshot format 99, this claim-edit reads format 2: rebuild it"):
         load_snapshot(newer)
     good = tmp_path / "good.snapshot"
     save_snapshot(period("q", None, None), good)
