@@ -189,9 +189,12 @@ def _match_columns(
         for extra in range(len(below) + 1):
             for depth in range(1, anchor_at + 2):
                 cells = stack[anchor_at + 1 - depth : anchor_at + 1 + extra]
-                joined = normalise_header(" ".join(cell for cell in cells if cell))
-                if joined and joined not in names:
-                    names.append(joined)
+                parts = " ".join(cell for cell in cells if cell).splitlines()
+                # A cell with line breaks ("Deletion\nDate\n*=no data") also names its column by its first lines.
+                for count in range(len(parts), 0, -1):
+                    joined = normalise_header(" ".join(parts[:count]))
+                    if joined and joined not in names:
+                        names.append(joined)
         candidates.append(names)
     index: dict[str, int] = {}
     missing: list[str] = []
