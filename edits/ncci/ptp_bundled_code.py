@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from contracts import Claim, Finding, PtpFacts, PtpPair, ServiceLine
@@ -90,17 +90,24 @@ class PtpBundledCode(Edit):
         if len(lines) < 2:
             return []
         refs = reference.references
-        if len(refs) == 1:
-            only = refs[0]
-            groups = only.ptp.groups
-            # The common path: no code on the claim is a column-one code, so nothing can be bundled.
-            for line in lines:
-                if line.code in groups:
-                    break
-            else:
-                return []
-            return self._findings(claim, lines, lambda _day: only)
-        return self._findings(claim, lines, reference.for_date)
+        if len(refs) > 1:
+            return self._findings(claim, lines, reference, None)
+        only = refs[0]
+        ptp = only.ptp
+        column_twos = ptp.column_two_sets
+        codes: list[str] | None = None
+        # The common path: per line one dict lookup (the code's column-two codes, empty for most codes) and, for a
+        # column-one code, one set test against the claim's codes. Only a possible pair goes on to dates and providers.
+        for line in lines:
+            twos = column_twos.get(line.code)
+            if twos is None:
+                twos = ptp.column_twos(line.code)
+            if twos:
+                if codes is None:
+                    codes = [other.code for other in lines]
+                if not twos.isdisjoint(codes):
+                    return self._findings(claim, lines, reference, only)
+        return []
 
     def bypassed(self, one: ServiceLine, two: ServiceLine) -> bool:
         """Indicator 1: an NCCI-associated modifier on the column-two line (or, by default, on either line)."""
@@ -108,38 +115,46 @@ class PtpBundledCode(Edit):
             return True
         return not self.column_two_only and not NCCI_ASSOCIATED_MODIFIERS.isdisjoint(one.modifiers)
 
-    def _findings(self, claim: Claim, lines: tuple[ServiceLine, ...], ref_for: Callable[[dt.date], Reference]) -> list[Finding]:
+    def _findings(self, claim: Claim, lines: tuple[ServiceLine, ...], reference: ReferenceSet, only: Reference | None) -> list[Finding]:
+        """Every column-two line and the column-one lines that bundle it. `only`: the one period, when there is one."""
+        by_code: dict[str, list[ServiceLine]] = {}
+        for line in lines:
+            by_code.setdefault(line.code, []).append(line)
+        codes = set(by_code)
         bundled: dict[int, list[tuple[ServiceLine, PtpRow]]] = {}
         looked_up: dict[tuple[str, str, dt.date], PtpRow | None] = {}
+        ptp = only.ptp if only is not None else None
         for one in lines:
             day = one.date_of_service
-            ref = ref_for(day)
-            ptp = ref.ptp
-            if one.code not in ptp.groups:
+            table = ptp if ptp is not None else reference.for_date(day).ptp
+            twos = table.column_twos(one.code)
+            # Only the claim's codes the table lists with this one (set operations), then dates and providers.
+            if not twos or twos.isdisjoint(codes):
                 continue
+            candidates = twos & codes
             provider = provider_of(claim, one)
-            for two in lines:
-                if two is one or two.date_of_service != day:
-                    continue
-                if two.code == one.code and two.line_number <= one.line_number:
-                    continue  # a code listed with itself: the later line is the column-two line
-                if provider_of(claim, two) != provider:
-                    continue
-                key = (one.code, two.code, day)
-                if key in looked_up:
-                    row = looked_up[key]
-                else:
-                    row = looked_up[key] = in_force_row(ptp.pairs(one.code, two.code, day))
-                if row is None or (row.modifier_indicator == 1 and self.bypassed(one, two)):
-                    continue
-                bundled.setdefault(two.line_number, []).append((one, row))
+            for code in candidates:
+                for two in by_code[code]:
+                    if two.date_of_service != day or (code == one.code and two.line_number <= one.line_number):
+                        continue  # a code listed with itself: the later line is the column-two line
+                    if provider_of(claim, two) != provider:
+                        continue
+                    key = (one.code, code, day)
+                    if key in looked_up:
+                        row = looked_up[key]
+                    else:
+                        row = looked_up[key] = in_force_row(table.pairs(one.code, code, day))
+                    if row is None or (row.modifier_indicator == 1 and self.bypassed(one, two)):
+                        continue
+                    bundled.setdefault(two.line_number, []).append((one, row))
         if not bundled:
             return []
         by_number = {line.line_number: line for line in lines}
         findings: list[Finding] = []
         for number, pairs in sorted(bundled.items()):
             two = by_number[number]
-            findings.append(self._finding(two, pairs, ref_for(two.date_of_service)))
+            ref = only if only is not None else reference.for_date(two.date_of_service)
+            findings.append(self._finding(two, pairs, ref))
         return findings
 
     def _finding(self, two: ServiceLine, pairs: list[tuple[ServiceLine, PtpRow]], ref: Reference) -> Finding:

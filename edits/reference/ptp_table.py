@@ -38,6 +38,10 @@ MAX_DAY = NOT_DELETED - 1  # 2149-06-05: the last date a row can carry
 MAX_CODES = 0xFFFF
 MAX_RATIONALES = 0x100
 MODIFIER_INDICATORS = frozenset({0, 1, 9})
+# Column-two code sets kept at once (see `column_twos`): a set of a few hundred codes is ~30 KB, so the cap bounds
+# this cache near 60 MB even if a worker sees every column-one code; a normal mix of claims touches far fewer.
+COLUMN_TWO_SETS_KEPT = 2_000
+_NOTHING: frozenset[str] = frozenset()
 
 
 def day_number(day: dt.date) -> int:
@@ -122,6 +126,41 @@ class PtpTable(msgspec.Struct, frozen=True, kw_only=True, dict=True):
             self.indicator,
             self.rationale,
         )
+
+    @functools.cached_property
+    def column_two_sets(self) -> dict[str, frozenset[str]]:
+        """The cache behind `column_twos`: code -> its column-two codes (empty for a code that is no column-one code).
+
+        The edit reads it directly (`.get(code)`, one dict lookup per line) and calls `column_twos` on a miss.
+        """
+        return {}
+
+    @functools.cached_property
+    def _sets_kept(self) -> list[int]:
+        return [0]
+
+    def column_twos(self, code: str) -> frozenset[str]:
+        """Every code listed as column two of `code`, whatever the dates (a superset of the pairs in force); empty if none.
+
+        The edit's cheap test: `column_twos(code).isdisjoint(codes on the claim)` rules a line out in one C call.
+        Built on first use per code and kept; past `COLUMN_TWO_SETS_KEPT` non-empty sets the cache starts over.
+        """
+        cache = self.column_two_sets
+        found = cache.get(code)
+        if found is not None:
+            return found
+        group = self.groups.get(code)
+        if group is None:
+            cache[code] = _NOTHING
+            return _NOTHING
+        kept = self._sets_kept
+        if kept[0] >= COLUMN_TWO_SETS_KEPT:
+            cache.clear()
+            kept[0] = 0
+        kept[0] += 1
+        codes = self.codes
+        found = cache[code] = frozenset([codes[code_id] for code_id in self._rows[0][group[0] : group[1]]])
+        return found
 
     def __len__(self) -> int:
         return len(self.indicator)
