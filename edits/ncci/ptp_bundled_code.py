@@ -91,14 +91,14 @@ class PtpBundledCode(Edit):
             return []
         refs = reference.references
         if len(refs) > 1:
-            return self._findings(claim, lines, reference, None)
+            return self._findings(claim, lines, reference, None, 0)
         only = refs[0]
         ptp = only.ptp
         column_twos = ptp.column_two_sets
         codes: list[str] | None = None
         # The common path: per line one dict lookup (the code's column-two codes, empty for most codes) and, for a
         # column-one code, one set test against the claim's codes. Only a possible pair goes on to dates and providers.
-        for line in lines:
+        for index, line in enumerate(lines):
             twos = column_twos.get(line.code)
             if twos is None:
                 twos = ptp.column_twos(line.code)
@@ -106,7 +106,8 @@ class PtpBundledCode(Edit):
                 if codes is None:
                     codes = [other.code for other in lines]
                 if not twos.isdisjoint(codes):
-                    return self._findings(claim, lines, reference, only)
+                    # The lines before this one bundle nothing on this claim: the search goes on from here.
+                    return self._findings(claim, lines, reference, only, index)
         return []
 
     def bypassed(self, one: ServiceLine, two: ServiceLine) -> bool:
@@ -115,8 +116,13 @@ class PtpBundledCode(Edit):
             return True
         return not self.column_two_only and not NCCI_ASSOCIATED_MODIFIERS.isdisjoint(one.modifiers)
 
-    def _findings(self, claim: Claim, lines: tuple[ServiceLine, ...], reference: ReferenceSet, only: Reference | None) -> list[Finding]:
-        """Every column-two line and the column-one lines that bundle it. `only`: the one period, when there is one."""
+    def _findings(
+        self, claim: Claim, lines: tuple[ServiceLine, ...], reference: ReferenceSet, only: Reference | None, start: int
+    ) -> list[Finding]:
+        """Every column-two line and the column-one lines (from `lines[start]` on) that bundle it.
+
+        `only`: the one period, when there is one.
+        """
         by_code: dict[str, list[ServiceLine]] = {}
         for line in lines:
             by_code.setdefault(line.code, []).append(line)
@@ -124,7 +130,7 @@ class PtpBundledCode(Edit):
         bundled: dict[int, list[tuple[ServiceLine, PtpRow]]] = {}
         looked_up: dict[tuple[str, str, dt.date], PtpRow | None] = {}
         ptp = only.ptp if only is not None else None
-        for one in lines:
+        for one in lines[start:]:
             day = one.date_of_service
             table = ptp if ptp is not None else reference.for_date(day).ptp
             twos = table.column_twos(one.code)
