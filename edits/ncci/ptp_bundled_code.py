@@ -133,7 +133,9 @@ class PtpBundledCode(Edit):
         for one in lines[start:]:
             day = one.date_of_service
             table = ptp if ptp is not None else reference.for_date(day).ptp
-            twos = table.column_twos(one.code)
+            twos = table.column_two_sets.get(one.code)
+            if twos is None:
+                twos = table.column_twos(one.code)
             # Only the claim's codes the table lists with this one (set operations), then dates and providers.
             if not twos or twos.isdisjoint(codes):
                 continue
@@ -153,8 +155,16 @@ class PtpBundledCode(Edit):
                     if row is None or (row.modifier_indicator == 1 and self.bypassed(one, two)):
                         continue
                     bundled.setdefault(two.line_number, []).append((one, row))
-        if not bundled:
-            return []
+        return self._assemble(bundled, lines, reference, only) if bundled else []
+
+    def _assemble(
+        self,
+        bundled: dict[int, list[tuple[ServiceLine, PtpRow]]],
+        lines: tuple[ServiceLine, ...],
+        reference: ReferenceSet,
+        only: Reference | None,
+    ) -> list[Finding]:
+        """One finding per column-two line, in line order."""
         by_number = {line.line_number: line for line in lines}
         findings: list[Finding] = []
         for number, pairs in sorted(bundled.items()):
