@@ -3,8 +3,9 @@
     python -m bench [--quick] [--out bench/results/latest.json]
 
 Starts its own throwaway Redis, writes a full-size reference snapshot to a temporary
-directory, and runs, in this order: (d) offline engine cost curves, (e) snapshot load and
-memory, (b) the naive FastStream baseline, (a) one `claim-edit worker` process, (f) two worker
+directory, and runs, in this order: (d) offline engine cost curves (with the PTP table and without it,
+as the same run's baseline), (e) snapshot load and memory, (g) `reference build` of four full-size
+NCCI PTP files, (b) the naive FastStream baseline, (a) one `claim-edit worker` process, (f) two worker
 processes, (c) latency under an open-loop load at fractions of (a)'s rate. Throughput figures
 are also given as ratios to the baseline measured in the same run, so machine noise cancels.
 """
@@ -28,7 +29,8 @@ from bench.claims import ClaimMaker
 from bench.engine_cost import engine_curves
 from bench.latency import latency_at_rates
 from bench.memory import measure
-from bench.reference_full import full_size
+from bench.ptp_build import ptp_build
+from bench.reference_full import PTP_QUICK_ROWS, PTP_ROWS, full_size
 from bench.throughput import drain
 from edits import load_default_reference
 from edits.reference.snapshot import DEFAULT_SNAPSHOT, save_snapshot
@@ -83,9 +85,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         _say("(e) snapshot load and memory ...")
         full_path = tmp / "full.snapshot"
-        refset = full_size(load_default_reference())
+        refset = full_size(load_default_reference(), ptp_rows=PTP_QUICK_ROWS if args.quick else PTP_ROWS)
         save_snapshot(refset, full_path)
         report["memory"] = {"bundled_snapshot": measure(DEFAULT_SNAPSHOT), "full_snapshot": measure(full_path)}
+
+        _say("(g) reference build of four NCCI PTP files ...")
+        ptp_dir = tmp / "ptp"
+        ptp_dir.mkdir()
+        report["ptp_build"] = ptp_build(ptp_dir, quick=args.quick)
 
         payloads = ClaimMaker(seed=1).payloads(args.claims, 5)
         _say(f"(b) naive FastStream baseline, {args.naive_claims} claims ...")
@@ -152,6 +159,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         _target("worker peak RSS with the full-size reference", worker["memory_mb"][0]["peak_rss_mb"], 300, "MiB", at_most=True),
         _target("full-size snapshot load", report["memory"]["full_snapshot"]["load_s_first"], 1.0, "s", at_most=True),
+        _target("reference build of the four PTP files", report["ptp_build"]["build"]["seconds"], 60, "s", at_most=True),
     ]
 
 
@@ -229,6 +237,11 @@ def render(report: dict[str, Any]) -> str:
     ]  # fmt: skip
     out.append(_table("offline engine (Engine.run), claims per CPU-second, one core",
                       ["reference", *(f"{n} lines" for n in e["lines"]), "us/line", "fixed us"], rows))
+    size = e["size_effect_5_lines"]
+    out.append(
+        f"PTP edit at 5 lines: full-size reference with PTP over the same without PTP {size['full_over_full_without_ptp']:.2f}x "
+        f"(PTP findings on {e['ptp_findings_5_lines']['share']:.1%} of the claims)"
+    )
     w = e["per_claim_work_5_lines"]
     out.append(
         f"per 5-line claim, full-size reference: decode {w['decode']['us_per_claim']:.1f} us, edit {w['edit']['us_per_claim']:.1f} us, "
@@ -239,7 +252,15 @@ def render(report: dict[str, Any]) -> str:
     bundled, full, worker_mem = mem["bundled_snapshot"], mem["full_snapshot"], mem["worker_full_reference"]
     out.append(
         f"snapshot load: bundled {bundled['load_s_first'] * 1000:.0f} ms, full-size {full['load_s_first'] * 1000:.0f} ms "
+        f"({full['snapshot_bytes'] / 2**20:.1f} MiB on disk) "
         f"({full['reference_mb']:.0f} MiB in memory); worker peak RSS with the full-size reference {worker_mem['peak_rss_mb']:.0f} MiB"
+    )
+    p = report["ptp_build"]
+    out.append(
+        f"PTP reference build: {p['rows']:,} rows in {len(p['files'])} files ({sum(f['bytes'] for f in p['files']) / 2**20:.0f} MiB) "
+        f"built in {p['build']['seconds']:.1f} s, peak RSS {p['build']['peak_rss_mb']:.0f} MiB; snapshot "
+        f"{p['snapshot']['snapshot_bytes'] / 2**20:.1f} MiB, loads in {p['snapshot']['load_s_first'] * 1000:.0f} ms "
+        f"({p['snapshot']['reference_mb']:.0f} MiB in memory)"
     )
     out.append("")
     rows = [

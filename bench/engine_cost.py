@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 
 from bench.claims import ClaimMaker
-from bench.reference_full import describe, full_size, padded
+from bench.reference_full import PTP_QUICK_ROWS, PTP_ROWS, describe, full_size, padded, without_ptp
 from bench.timing import cpu_seconds
 from contracts import Claim, decode_event, encode
 from edits import Engine, load_default_reference
@@ -37,9 +37,12 @@ LINE_WORK = 100_000  # service lines timed per (reference, size) point
 QUICK_LINE_WORK = 20_000
 
 
-def reference_sets() -> dict[str, ReferenceSet]:
+def reference_sets(quick: bool = False) -> dict[str, ReferenceSet]:
+    """bundled, padded, full, and full without its PTP table: the same run's baseline for the PTP edit's cost."""
     bundled = load_default_reference()
-    return {"bundled": bundled, "padded": padded(bundled), "full": full_size(bundled)}
+    rows = PTP_QUICK_ROWS if quick else PTP_ROWS
+    full = full_size(bundled, ptp_rows=rows)
+    return {"bundled": bundled, "padded": padded(bundled, ptp_rows=rows), "full": full, "full_without_ptp": without_ptp(full)}
 
 
 def _claims(count: int, n_lines: int) -> list[Claim]:
@@ -68,7 +71,7 @@ def _linear_fit(points: list[tuple[int, float]]) -> dict[str, float]:
 def engine_curves(quick: bool = False) -> dict[str, Any]:
     line_work = QUICK_LINE_WORK if quick else LINE_WORK
     rounds = 2 if quick else 5
-    sets = reference_sets()
+    sets = reference_sets(quick)
     claims_by_size = {n: _claims(max(200, line_work // n), n) for n in LINES}
     engines = {name: Engine(refset) for name, refset in sets.items()}
     best: dict[tuple[str, int], float] = {}
@@ -106,8 +109,16 @@ def engine_curves(quick: bool = False) -> dict[str, Any]:
     result["size_effect_5_lines"] = {
         "padded_over_bundled": at5["padded"] / at5["bundled"],
         "full_over_bundled": at5["full"] / at5["bundled"],
+        "full_over_full_without_ptp": at5["full"] / at5["full_without_ptp"],
     }
+    result["ptp_findings_5_lines"] = _ptp_share(engines["full"], claims_by_size[5])
     return result
+
+
+def _ptp_share(engine: Engine, claims: list[Claim]) -> dict[str, float]:
+    """How much work the PTP edit did on the timed 5-line claims: the share of claims it found something on."""
+    with_finding = sum(1 for claim in claims if any(f.edit == "ptp-bundled-code" for f in engine.run(claim)))
+    return {"claims": len(claims), "claims_with_ptp_finding": with_finding, "share": with_finding / len(claims)}
 
 
 def per_claim_work(refset: ReferenceSet, quick: bool = False) -> dict[str, Any]:
@@ -210,7 +221,13 @@ def history_cost(refset: ReferenceSet, quick: bool = False) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.engine_cost", description="the history cost figures alone")
+    parser = argparse.ArgumentParser(prog="python -m bench.engine_cost", description="the offline engine figures alone, as JSON")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("curves", "history"), help="the cost curves (with and without PTP) or the history costs")
     options = parser.parse_args()
-    print(json.dumps(history_cost(full_size(load_default_reference()), options.quick), indent=2))
+    figures: dict[str, Any] = {}
+    if options.only in (None, "curves"):
+        figures["engine"] = engine_curves(quick=options.quick)
+    if options.only in (None, "history"):
+        figures["history"] = history_cost(full_size(load_default_reference()), options.quick)
+    print(json.dumps(figures, indent=2))

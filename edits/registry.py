@@ -23,6 +23,7 @@ from edits.history.duplicate_service import DuplicateService
 from edits.history.original_claim_not_found import OriginalClaimNotFound
 from edits.ncci.addon_without_primary import AddonWithoutPrimary
 from edits.ncci.mue_units_exceeded import MueUnitsExceeded
+from edits.ncci.ptp_bundled_code import PtpBundledCode
 
 ENTRY_POINT_GROUP = "claim_edit.edits"
 
@@ -31,6 +32,7 @@ BUILTIN_EDITS: tuple[type[Edit], ...] = (
     MueUnitsExceeded,
     Modifier50OnAddon,
     Modifier51OnAddon,
+    PtpBundledCode,
     AssistantAtSurgeryNotPayable,
     CoSurgeonNotPermitted,
     TeamSurgeryNotPermitted,

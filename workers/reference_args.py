@@ -1,9 +1,10 @@
 """The reference and policy flags every command shares (`check`, `worker`, `replay`), and how they resolve.
 
 - `--reference SNAPSHOT` (repeatable): compiled snapshots; their periods are combined.
-- `--pfs/--mue/--aoc FILE`: CMS files read as published, forming one more period
-  (`--effective FROM:TO`, open by default). A table not named is taken from the
-  bundled snapshot, so `--mue next-quarter.csv` alone means "today's data, new MUEs".
+- `--pfs/--mue/--aoc FILE`, `--ptp FILE` (repeatable: CMS ships the PTP table in four
+  parts): CMS files read as published, forming one more period (`--effective FROM:TO`,
+  open by default). A table not named is taken from the bundled snapshot, so
+  `--mue next-quarter.csv` alone means "today's data, new MUEs".
 - neither: the bundled snapshot.
 """
 
@@ -39,7 +40,13 @@ def add_reference_arguments(parser: argparse.ArgumentParser, *, env: bool = Fals
     group.add_argument("--pfs", type=Path, metavar="FILE", help="CMS PFS relative value file (PPRRVU CSV)")
     group.add_argument("--mue", type=Path, metavar="FILE", help="NCCI practitioner MUE table (CSV or XLSX)")
     group.add_argument("--aoc", type=Path, metavar="FILE", help="NCCI add-on code edit table (XLSX or CSV)")
-    group.add_argument("--effective", metavar="FROM:TO", help="period the --pfs/--mue/--aoc files apply to, e.g. 2026-07-01:2026-09-30")
+    group.add_argument(
+        "--ptp", action="append", type=Path, metavar="FILE",
+        help="NCCI practitioner PTP table (tab-delimited TXT or XLSX; repeatable: CMS ships four parts per quarter)",
+    )
+    group.add_argument(
+        "--effective", metavar="FROM:TO", help="period the --pfs/--mue/--aoc/--ptp files apply to, e.g. 2026-07-01:2026-09-30"
+    )
     group.add_argument(
         "--policy",
         type=Path,
@@ -67,20 +74,23 @@ def parse_period(text: str | None) -> tuple[dt.date | None, dt.date | None]:
 
 def resolve_reference(args: argparse.Namespace) -> ReferenceSet:
     snapshots = [load_snapshot(path) for path in (args.reference or [])]
-    if not (args.pfs or args.mue or args.aoc):
+    ptp = getattr(args, "ptp", None) or []
+    if not (args.pfs or args.mue or args.aoc or ptp):
         if args.effective:
-            raise UsageError("--effective applies to --pfs/--mue/--aoc files; none was given")
+            raise UsageError("--effective applies to --pfs/--mue/--aoc/--ptp files; none was given")
         return combine(*snapshots) if snapshots else load_default_reference()
     start, end = parse_period(args.effective)
-    built = build_reference(pfs=args.pfs, mue=args.mue, aoc=args.aoc, effective_from=start, effective_to=end)
+    built = build_reference(pfs=args.pfs, mue=args.mue, aoc=args.aoc, ptp=ptp, effective_from=start, effective_to=end)
     bundled = load_default_reference().references[0]
     period = built.references[0]
-    borrowed = tuple(f"bundled:{name}" for name, given in (("pfs", args.pfs), ("mue", args.mue), ("aoc", args.aoc)) if not given)
+    given = (("pfs", args.pfs), ("mue", args.mue), ("aoc", args.aoc), ("ptp", ptp))
+    borrowed = tuple(f"bundled:{name}" for name, value in given if not value)
     filled = msgspec.structs.replace(
         period,
         fee_schedule=period.fee_schedule if args.pfs else bundled.fee_schedule,
         mue=period.mue if args.mue else bundled.mue,
         addons=period.addons if args.aoc else bundled.addons,
+        ptp=period.ptp if ptp else bundled.ptp,
         sources=period.sources + borrowed,
     )
     built = msgspec.structs.replace(built, references=(filled,))

@@ -28,6 +28,7 @@ _JULIAN = re.compile(r"^(\d{4})(\d{3})$")
 _NO_DATE = {"", "*"}
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+TAB_SUFFIXES = {".txt", ".tsv", ".tab"}  # CMS ships the NCCI PTP tables as tab-delimited .txt
 
 
 class ReferenceFileError(ValueError):
@@ -73,14 +74,18 @@ def _decode(path: Path, data: bytes) -> str:
 
 
 def read_rows(path: str | Path) -> Iterator[tuple[int, list[str]]]:
-    """Every row of a CSV or XLSX file (first sheet) as `(row number, cells as stripped text)`."""
+    """Every row of a CSV, tab-delimited TXT or XLSX file (first sheet) as `(row number, cells as stripped text)`.
+
+    Line endings (CRLF as CMS publishes, or LF) do not matter.
+    """
     path = Path(path)
     try:
         if path.suffix.lower() in XLSX_SUFFIXES:
             yield from _read_xlsx(path)
         else:
             data = path.read_bytes()
-            reader = csv.reader(io.StringIO(_decode(path, data), newline=""))
+            delimiter = "\t" if path.suffix.lower() in TAB_SUFFIXES else ","
+            reader = csv.reader(io.StringIO(_decode(path, data), newline=""), delimiter=delimiter)
             for number, row in enumerate(reader, start=1):
                 yield number, [cell.strip() for cell in row]
     except OSError as exc:
@@ -115,6 +120,9 @@ class Columns:
     optional: Mapping[str, Sequence[str]] | None = None
     max_header_rows: int = 6  # how many rows one column's header may span
     max_scan_rows: int = 60  # how far down the header may be
+    # How many rows after the anchor row may continue the header (the NCCI PTP TXT wraps its header over four
+    # lines below "Column 1"); such a row has a blank anchor cell, so the first data row still ends the header.
+    header_below: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,9 +140,13 @@ def read_table(path: str | Path, columns: Columns) -> Iterator[TableRow]:
     above: list[list[str]] = []
     anchors = {normalise_header(name) for name in columns.anchor}
     for number, cells in rows:
-        if any(normalise_header(cell) in anchors for cell in cells):
+        anchor_col = next((col for col, cell in enumerate(cells) if normalise_header(cell) in anchors), None)
+        if anchor_col is not None:
             header_rows = [*above[-(columns.max_header_rows - 1) :], cells] if columns.max_header_rows > 1 else [cells]
-            index = _match_columns(path, number, header_rows, columns)
+            below, first_data = _header_below(rows, anchor_col, columns.header_below)
+            index = _match_columns(path, number, header_rows, columns, below)
+            if first_data is not None:
+                yield from _data_rows(iter([first_data]), index)
             yield from _data_rows(rows, index)
             return
         if number >= columns.max_scan_rows:
@@ -144,18 +156,45 @@ def read_table(path: str | Path, columns: Columns) -> Iterator[TableRow]:
     raise ReferenceFileError(path, None, f"no header row with a {names} column in the first {columns.max_scan_rows} rows")
 
 
-def _match_columns(path: str | Path, line: int, header_rows: list[list[str]], columns: Columns) -> dict[str, int]:
-    width = max(len(row) for row in header_rows)
-    # Each column's candidate names: its header cells joined bottom-up (CMS stacks "GLOB" over "DAYS", "CO-" over "SURG"),
-    # so a notice above the header cannot spoil a column's name.
+def _header_below(
+    rows: Iterator[tuple[int, list[str]]], anchor_col: int, limit: int
+) -> tuple[list[list[str]], tuple[int, list[str]] | None]:
+    """Up to `limit` rows after the anchor row whose anchor cell is blank (the header's continuation), and the row that ended them."""
+    below: list[list[str]] = []
+    while len(below) < limit:
+        row = next(rows, None)
+        if row is None:
+            return below, None
+        cells = row[1]
+        if anchor_col < len(cells) and cells[anchor_col]:
+            return below, row
+        below.append(cells)
+    return below, None
+
+
+def _match_columns(
+    path: str | Path, line: int, header_rows: list[list[str]], columns: Columns, below: list[list[str]] | None = None
+) -> dict[str, int]:
+    below = below or []
+    stacked = [*header_rows, *below]
+    width = max(len(row) for row in stacked)
+    anchor_at = len(header_rows) - 1
+    # Each column's candidate names: its header cells joined over every vertical run that contains the anchor row:
+    # upwards (CMS stacks "GLOB" over "DAYS", "CO-" over "SURG") and downwards (PTP: "Effective" over "Date"),
+    # so a notice above the header or a legend below it cannot spoil a column's name.
     candidates: list[list[str]] = []
     for col in range(width):
-        stack = [row[col] if col < len(row) else "" for row in header_rows]
+        stack = [row[col] if col < len(row) else "" for row in stacked]
         names: list[str] = []
-        for depth in range(1, len(stack) + 1):
-            joined = normalise_header(" ".join(cell for cell in stack[-depth:] if cell))
-            if joined and joined not in names:
-                names.append(joined)
+        for extra in range(len(below) + 1):
+            for depth in range(1, anchor_at + 2):
+                cells = stack[anchor_at + 1 - depth : anchor_at + 1 + extra]
+                parts = " ".join(cell for cell in cells if cell).splitlines()
+                # A cell with line breaks ("Deletion\nDate\n*=no data") also names its column by its first lines.
+                for count in range(len(parts), 0, -1):
+                    joined = normalise_header(" ".join(parts[:count]))
+                    if joined and joined not in names:
+                        names.append(joined)
         candidates.append(names)
     index: dict[str, int] = {}
     missing: list[str] = []
@@ -169,7 +208,7 @@ def _match_columns(path: str | Path, line: int, header_rows: list[list[str]], co
         elif required:
             missing.append(accepted[0])
     if missing:
-        seen = ", ".join(repr(_header_text(header_rows, col)) for col in range(width))
+        seen = ", ".join(repr(_header_text(stacked, col)) for col in range(width))
         raise ReferenceFileError(path, line, f"header has no column {', '.join(repr(m) for m in missing)} (columns: {seen})")
     return index
 

@@ -11,6 +11,8 @@ import datetime as dt
 
 import msgspec
 
+from edits.reference.ptp_table import PtpTable
+
 ADDON_GLOBAL_DAYS = "ZZZ"
 CONTRACTOR_DEFINED_PRIMARY = "CCCCC"
 
@@ -64,6 +66,7 @@ class Reference(msgspec.Struct, frozen=True, kw_only=True):
     fee_schedule: dict[str, FeeScheduleEntry] = {}
     mue: dict[str, MueEntry] = {}
     addons: dict[str, tuple[AddOnPairing, ...]] = {}
+    ptp: PtpTable = msgspec.field(default_factory=PtpTable)  # rows carry their own dates: one table answers any date
 
     def covers(self, day: dt.date) -> bool:
         if self.effective_from is not None and day < self.effective_from:

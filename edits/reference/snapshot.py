@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -21,11 +22,15 @@ from edits.reference.files import ReferenceFileError
 from edits.reference.model import Reference, ReferenceSet
 from edits.reference.mue import load_mue
 from edits.reference.pfs import load_fee_schedule
+from edits.reference.ptp import load_ptp
+from edits.reference.ptp_table import PtpTable
 
 DEFAULT_SNAPSHOT = Path(__file__).parent / "data" / "default.snapshot"
 
 SNAPSHOT_FORMAT = "claim-edit-reference-snapshot"
-SNAPSHOT_FORMAT_VERSION = 1
+# 2: periods carry the NCCI PTP table (packed arrays). A format-1 file is refused with "rebuild it" rather than
+# read as a period without PTP edits, which would silently switch the edit off.
+SNAPSHOT_FORMAT_VERSION = 2
 
 
 class SnapshotError(ValueError):
@@ -57,13 +62,17 @@ def build_reference(
     effective_to: dt.date | None = None,
     version: str | None = None,
     *,
+    ptp: Sequence[str | Path] = (),
     built_at: dt.datetime | None = None,
     notes: str = "",
 ) -> ReferenceSet:
-    """One period from the given CMS files (any may be left out). `version` defaults to the file names plus a content hash."""
+    """One period from the given CMS files (any may be left out; `ptp` takes the quarter's PTP parts).
+
+    `version` defaults to the file names plus a content hash.
+    """
     if effective_from is not None and effective_to is not None and effective_to < effective_from:
         raise SnapshotError(f"period ends ({effective_to}) before it starts ({effective_from})")
-    paths = [Path(p) for p in (pfs, mue, aoc) if p is not None]
+    paths = [Path(p) for p in (pfs, mue, aoc, *ptp) if p is not None]
     if version is None:
         version = default_version(paths)
     reference = Reference(
@@ -74,6 +83,7 @@ def build_reference(
         fee_schedule=load_fee_schedule(pfs) if pfs is not None else {},
         mue=load_mue(mue) if mue is not None else {},
         addons=load_addons(aoc) if aoc is not None else {},
+        ptp=load_ptp(ptp) if ptp else PtpTable(),
     )
     return ReferenceSet(version=version, references=(reference,), built_at=built_at, notes=notes)
 
@@ -104,9 +114,19 @@ def load_snapshot(path: str | Path) -> ReferenceSet:
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from exc
     try:
-        return _DECODER.decode(data).reference_set
+        snapshot = _DECODER.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise SnapshotError(f"{path}: {_why_unreadable(data, exc)}") from exc
+    # An older format can decode cleanly (new fields have defaults) and still lack tables: refuse it by its number.
+    if snapshot.format != SNAPSHOT_FORMAT:
+        raise SnapshotError(f"{path}: not a claim-edit reference snapshot")
+    if snapshot.format_version != SNAPSHOT_FORMAT_VERSION:
+        raise SnapshotError(f"{path}: {_format_mismatch(snapshot.format_version)}")
+    return snapshot.reference_set
+
+
+def _format_mismatch(found: int) -> str:
+    return f"snapshot format {found}, this claim-edit reads format {SNAPSHOT_FORMAT_VERSION}: rebuild it"
 
 
 def _why_unreadable(data: bytes, exc: Exception) -> str:
@@ -120,7 +140,7 @@ def _why_unreadable(data: bytes, exc: Exception) -> str:
     if header.format != SNAPSHOT_FORMAT:
         return "not a claim-edit reference snapshot"
     if header.format_version != SNAPSHOT_FORMAT_VERSION:
-        return f"snapshot format {header.format_version}, this claim-edit reads format {SNAPSHOT_FORMAT_VERSION}: rebuild it"
+        return _format_mismatch(header.format_version)
     return f"damaged snapshot ({exc})"
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = {"machine", "engine", "memory", "throughput", "latency", "ratios", "targets", "capacity"}
-TARGET_NAMES = 8
+SECTIONS = {"machine", "engine", "memory", "ptp_build", "throughput", "latency", "ratios", "targets", "capacity"}
+TARGET_NAMES = 9
 
 
 @pytest.fixture(scope="module")

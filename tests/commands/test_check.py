@@ -107,7 +107,7 @@ def test_overlapping_snapshots_are_refused(tmp_path: Path, capsys: pytest.Captur
     ("args", "words"),
     [
         (["--policy", "missing.toml"], "cannot read policy file"),
-        (["--effective", "2026-07-01:2026-09-30"], "--effective applies to --pfs/--mue/--aoc files"),
+        (["--effective", "2026-07-01:2026-09-30"], "--effective applies to --pfs/--mue/--aoc/--ptp files"),
         (["--mue", str(MUE_SAMPLE), "--effective", "2026-07-01"], "expected FROM:TO"),
         (["--mue", "nowhere.csv"], "nowhere.csv"),
     ],
@@ -122,3 +122,36 @@ def test_missing_claims_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     status, _, err = run(capsys, "check", str(tmp_path / "none.jsonl"))
     assert status == 2
     assert "cannot read" in err
+
+
+PTP_SAMPLE = Path(__file__).parents[1] / "data" / "cms" / "PTP_practitioner_2026Q3_layout_excerpt.txt"
+PTP_PAIR = {
+    "claim_id": "C-ptp",
+    "patient_id": "P-1",
+    "billing_provider_npi": "1234567893",
+    "lines": [
+        {"line_number": 1, "code": "99213", "date_of_service": "2025-03-04"},
+        {"line_number": 2, "code": "36415", "date_of_service": "2025-03-04"},
+    ],
+}
+
+
+def test_ptp_files_given_to_check_form_one_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second = tmp_path / "ccipra-f2.txt"
+    # The excerpt's layout (notice, title, header over four lines) with a made-up row in a second part.
+    head = PTP_SAMPLE.read_text().splitlines()[:6]
+    row = "99213\t36415\t\t20150101\t*\t1\tMisuse of Column Two code with Column One code"
+    second.write_bytes(("\r\n".join([*head, row]) + "\r\n").encode())
+    claims = write(tmp_path, PTP_PAIR)
+    status, out, _ = run(capsys, "check", "--format", "json", "--ptp", str(PTP_SAMPLE), "--ptp", str(second), str(claims))
+    assert status == 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    (finding,) = row["findings"]
+    assert (finding["edit"], finding["lines"], finding["code"]) == ("ptp-bundled-code", [2], "36415")
+    assert finding["facts"]["pairs"] == [
+        {"column_one": "99213", "column_two": "36415", "modifier_indicator": 1, "effective": "2015-01-01",
+         "rationale": "Misuse of Column Two code with Column One code", "line": 1}
+    ]
+    # Without the second part, the bundled table (the excerpt's rows only) has no such pair.
+    _, out, _ = run(capsys, "check", "--format", "json", str(claims))
+    assert json.loads(out)["findings"] == []

@@ -13,6 +13,7 @@ import yaml
 from contracts import Claim
 from edits.history.model import ClaimLines, HistoryLine, PatientHistory
 from edits.reference.model import AddOnPairing, FeeScheduleEntry, MueEntry, Reference, ReferenceSet
+from edits.reference.ptp_table import PtpRow, PtpTable
 
 CASES_DIR = Path(__file__).parent / "cases"
 CASE_KEYS = {"name", "claim", "findings", "reference", "options", "why", "history"}
@@ -55,7 +56,7 @@ def _date(value: Any) -> dt.date | None:
 
 
 def build_reference(spec: dict[str, Any], version: str) -> ReferenceSet:
-    unknown = set(spec) - {"fee_schedule", "mue", "addons"}
+    unknown = set(spec) - {"fee_schedule", "mue", "addons", "ptp"}
     if unknown:
         raise ValueError(f"unknown reference keys {sorted(unknown)}")
     fee = {
@@ -75,7 +76,20 @@ def build_reference(spec: dict[str, Any], version: str) -> ReferenceSet:
         )
         for code, pairings in spec.get("addons", {}).items()
     }
-    return ReferenceSet(version=version, references=(Reference(version=version, fee_schedule=fee, mue=mue, addons=addons),))
+    # PTP rows: {one, two, effective, deleted (absent or null: `*`), indicator, rationale}, as a CMS row.
+    ptp = PtpTable.from_rows(
+        PtpRow(
+            column_one=str(row["one"]),
+            column_two=str(row["two"]),
+            effective=_date(row["effective"]) or dt.date(1996, 1, 1),
+            deleted=_date(row.get("deleted")),
+            modifier_indicator=int(row["indicator"]),
+            rationale=str(row.get("rationale", "")),
+        )
+        for row in spec.get("ptp", [])
+    )
+    reference = Reference(version=version, fee_schedule=fee, mue=mue, addons=addons, ptp=ptp)
+    return ReferenceSet(version=version, references=(reference,))
 
 
 def _claim(spec: dict[str, Any]) -> Claim:

@@ -145,6 +145,7 @@ def test_builtin_edit_names_are_stable() -> None:
         "mue-units-exceeded",
         "modifier-50-on-addon",
         "modifier-51-on-addon",
+        "ptp-bundled-code",
         "assistant-at-surgery-not-payable",
         "co-surgeon-not-permitted",
         "team-surgery-not-permitted",

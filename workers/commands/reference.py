@@ -1,6 +1,7 @@
 """`claim-edit reference`: compile CMS files into a snapshot (`build`) and describe a snapshot (`info`).
 
     claim-edit reference build --pfs PPRRVU2026_Jul.csv --mue MUE_2026Q3.csv --aoc AOC_2026Q3.xlsx \\
+        --ptp ccipra-v323r0-f1.txt --ptp ccipra-v323r0-f2.txt --ptp ccipra-v323r0-f3.txt --ptp ccipra-v323r0-f4.txt \\
         --effective 2026-07-01:2026-09-30 -o 2026Q3.snapshot
     claim-edit reference info 2026Q3.snapshot
 """
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "reference",
         help="build a reference snapshot from CMS files, or describe one",
-        description="Compile CMS reference files (PFS PPRRVU, NCCI MUE, NCCI add-on codes) into a snapshot the workers load.",
+        description="Compile CMS reference files (PFS PPRRVU, NCCI MUE, NCCI add-on codes, NCCI PTP) into a snapshot the workers load.",
     )
     actions = parser.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
 
@@ -35,6 +36,10 @@ def register(subparsers: Any) -> None:
     build.add_argument("--pfs", type=Path, metavar="FILE", help="PFS relative value file (PPRRVU, CSV or XLSX)")
     build.add_argument("--mue", type=Path, metavar="FILE", help="NCCI practitioner MUE table (CSV or XLSX)")
     build.add_argument("--aoc", type=Path, metavar="FILE", help="NCCI add-on code edit table (XLSX or CSV)")
+    build.add_argument(
+        "--ptp", action="append", type=Path, default=[], metavar="FILE",
+        help="NCCI practitioner PTP table (tab-delimited TXT or XLSX); repeatable: give all four parts of the quarter",
+    )
     build.add_argument(
         "--effective",
         metavar="FROM:TO",
@@ -51,13 +56,14 @@ def register(subparsers: Any) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     try:
-        if not (args.pfs or args.mue or args.aoc):
-            raise UsageError("give at least one of --pfs, --mue, --aoc")
+        if not (args.pfs or args.mue or args.aoc or args.ptp):
+            raise UsageError("give at least one of --pfs, --mue, --aoc, --ptp")
         start, end = parse_period(args.effective)
         refset = build_reference(
             pfs=args.pfs,
             mue=args.mue,
             aoc=args.aoc,
+            ptp=args.ptp,
             effective_from=start,
             effective_to=end,
             version=args.version,
@@ -100,5 +106,6 @@ def describe(refset: ReferenceSet, out: IO[str]) -> None:
         out.write(f"    fee schedule  {len(ref.fee_schedule)} codes\n")
         out.write(f"    MUE           {len(ref.mue)} codes\n")
         out.write(f"    add-on codes  {len(ref.addons)} codes, {pairings} pairings\n")
+        out.write(f"    PTP           {len(ref.ptp)} rows, {len(ref.ptp.groups)} column-one codes\n")
         if ref.sources:
             out.write(f"    sources       {', '.join(ref.sources)}\n")

@@ -49,7 +49,7 @@ from workers.replay.sources import (
 from workers.settings import REDIS_SECURITY, Settings, add_redis_security_arguments, settings_from
 
 PROG = "claim-edit replay"
-AGAINST_FLAGS = ("reference", "pfs", "mue", "aoc", "effective", "policy")
+AGAINST_FLAGS = ("reference", "pfs", "mue", "aoc", "ptp", "effective", "policy")
 
 
 def register(subparsers: Any) -> None:
@@ -101,7 +101,8 @@ def register(subparsers: Any) -> None:
     before.add_argument("--against-pfs", type=Path, metavar="FILE", help="'before' PPRRVU file")
     before.add_argument("--against-mue", type=Path, metavar="FILE", help="'before' MUE table")
     before.add_argument("--against-aoc", type=Path, metavar="FILE", help="'before' add-on code table")
-    before.add_argument("--against-effective", metavar="FROM:TO", help="period of the --against-pfs/-mue/-aoc files")
+    before.add_argument("--against-ptp", action="append", type=Path, metavar="FILE", help="'before' PTP table file (repeatable)")
+    before.add_argument("--against-effective", metavar="FROM:TO", help="period of the --against-pfs/-mue/-aoc/-ptp files")
     before.add_argument("--against-policy", type=Path, metavar="FILE", help="'before' policy TOML")
 
     report = parser.add_argument_group("report")

@@ -84,3 +84,48 @@ def write_xlsx(path: Path, records: Sequence[Sequence[object]]) -> Path:
         sheet.append(list(record))
     workbook.save(path)
     return path
+
+
+PTP_EXCERPT = CMS_DIR / "PTP_practitioner_2026Q3_layout_excerpt.txt"
+# The PTP TXT as CMS publishes it: notice, title, then the header wrapped over four lines, tab-delimited.
+PTP_NOTICE = "CPT only copyright 2025 American Medical Association.  All rights reserved."
+PTP_TITLE = "Column1/Column2 Edits"
+PTP_HEADER_ROWS: list[list[str]] = [
+    ["Column 1", "Column 2", "*=in existence", "Effective", "Deletion", "Modifier", "PTP Edit Rationale"],
+    ["", "", "prior to 1996", "Date", "Date", "0=not allowed", ""],
+    ["", "", "", "", "*=no data", "1=allowed", ""],
+    ["", "", "", "", "", "9=not applicable", ""],
+]
+# Open and closed rows, `*` in the 1996 and deletion columns, indicators 0, 1, 9 (9: deleted the day it took effect).
+PTP_ROWS: list[list[str]] = [
+    ["11000", "11001", "*", "19960101", "*", "0", "Standards of medical/surgical practice"],
+    ["11000", "11720", "*", "19960101", "20041231", "1", "Mutually exclusive procedures"],
+    ["11000", "36000", "", "20020101", "*", "1", "Standards of medical/surgical practice"],
+    ["11042", "11045", "", "20110101", "20110101", "9", "CPT Manual or CMS manual coding instruction"],
+    ["99213", "36415", "", "20150101", "*", "0", "Misuse of Column Two code with Column One code"],
+]
+
+
+def write_ptp_txt(path: Path, rows: Sequence[Sequence[str]] = PTP_ROWS, *, newline: str = "\r\n") -> Path:
+    lines = [PTP_NOTICE + "\t" * 6, PTP_TITLE + "\t" * 6, *("\t".join(row) for row in PTP_HEADER_ROWS)]
+    lines += ["\t".join(row) for row in rows]
+    path.write_bytes((newline.join(lines) + newline).encode("utf-8"))
+    return path
+
+
+def write_ptp_xlsx(path: Path, rows: Sequence[Sequence[object]] = PTP_ROWS, *, one_header_row: bool = False) -> Path:
+    """The XLSX variant: the same notice, title and wrapped header; or (`one_header_row`) one header row with line breaks."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([PTP_NOTICE])
+    sheet.append([PTP_TITLE])
+    if one_header_row:
+        sheet.append(["\n".join(cell for cell in column if cell) for column in zip(*PTP_HEADER_ROWS, strict=True)])
+    else:
+        for header in PTP_HEADER_ROWS:
+            sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    workbook.save(path)
+    return path

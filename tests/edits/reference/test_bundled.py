@@ -12,6 +12,7 @@ from edits.reference import bundled
 from edits.reference.aoc import load_addons
 from edits.reference.model import AddOnPairing, MueEntry, ReferenceSet
 from edits.reference.mue import load_mue
+from edits.reference.ptp import load_ptp
 from edits.reference.snapshot import DEFAULT_SNAPSHOT, load_default_reference, load_snapshot, save_snapshot
 from tests.edits.reference.cms_files import AOC_HEADER, PPRRVU
 from tests.edits.reference.test_pfs import count_data_rows
@@ -31,17 +32,18 @@ def test_snapshot_is_up_to_date_with_its_sources(shipped: ReferenceSet, tmp_path
     assert rebuilt.references[0].fee_schedule == shipped.references[0].fee_schedule
     assert rebuilt.references[0].mue == shipped.references[0].mue
     assert rebuilt.references[0].addons == shipped.references[0].addons
+    assert rebuilt.references[0].ptp == shipped.references[0].ptp
     assert rebuilt == shipped, "run `make reference` and commit edits/reference/data/default.snapshot"
     save_snapshot(rebuilt, tmp_path / "again.snapshot")
     assert (tmp_path / "again.snapshot").read_bytes() == DEFAULT_SNAPSHOT.read_bytes()
 
 
 def test_one_open_period_with_a_clear_version(shipped: ReferenceSet) -> None:
-    assert shipped.version == "bundled-pfs2025D-ncci2026Q3.1"
+    assert shipped.version == "bundled-pfs2025D-ncci2026Q3.2"
     (ref,) = shipped.references
     assert ref.version == shipped.version
     assert (ref.effective_from, ref.effective_to) == (None, None)
-    assert ref.sources == ("PPRRVU2025_Oct_nodesc.csv", "mue_curated.csv", "aoc_curated.csv")
+    assert ref.sources == ("PPRRVU2025_Oct_nodesc.csv", "mue_curated.csv", "aoc_curated.csv", "ptp_curated.txt")
     assert "claim-edit reference build" in shipped.notes
 
 
@@ -108,3 +110,14 @@ def test_bundled_main_writes_a_snapshot(tmp_path: Path, capsys: pytest.CaptureFi
     assert "16852 fee schedule codes" in capsys.readouterr().out
     assert bundled.main(["--pfs", str(tmp_path / "missing.csv"), "-o", str(out)]) == 2
     assert "missing.csv: cannot read" in capsys.readouterr().err
+
+
+def test_ptp_rows_are_the_real_excerpt_rows_unchanged(shipped: ReferenceSet) -> None:
+    excerpt = PPRRVU.parent / "PTP_practitioner_2026Q3_layout_excerpt.txt"
+    assert bundled.PTP_CURATED.read_bytes() == excerpt.read_bytes()
+    table = shipped.references[0].ptp
+    assert list(table.all_rows()) == list(load_ptp(excerpt).all_rows())
+    assert len(table) == 6
+    (row,) = table.pairs("0001U", "0030U", dt.date(2026, 7, 1))
+    assert (row.modifier_indicator, row.effective, row.deleted) == (1, dt.date(2018, 7, 1), None)
+    assert table.pairs("0001A", "0591T", dt.date(2024, 1, 1)) == []

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from edits.reference.snapshot import DEFAULT_SNAPSHOT, load_snapshot, save_snapshot
-from tests.edits.reference.cms_files import AOC_ROWS, MUE_EXCERPT, PPRRVU, write_aoc_xlsx
+from tests.edits.reference.cms_files import (
+    AOC_ROWS,
+    MUE_EXCERPT,
+    PPRRVU,
+    PTP_EXCERPT,
+    PTP_ROWS,
+    write_aoc_xlsx,
+    write_ptp_txt,
+    write_ptp_xlsx,
+)
 from workers.cli import main
 
 
@@ -50,7 +59,7 @@ def test_open_ended_period_and_default_version(tmp_path: Path, capsys: pytest.Ca
 def test_info_on_the_bundled_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reference", "info", str(DEFAULT_SNAPSHOT)]) == 0
     out = capsys.readouterr().out
-    assert "version   bundled-pfs2025D-ncci2026Q3.1" in out
+    assert "version   bundled-pfs2025D-ncci2026Q3.2" in out
     assert "open to open" in out
 
 
@@ -75,7 +84,7 @@ def test_wrong_file_for_the_flag_exits_2(tmp_path: Path, capsys: pytest.CaptureF
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ([], "give at least one of --pfs, --mue, --aoc"),
+        ([], "give at least one of --pfs, --mue, --aoc, --ptp"),
         (["--mue", "MUE", "--effective", "2026-07-01"], "expected FROM:TO"),
         (["--mue", "MUE", "--effective", "2026-09-30:2026-07-01"], "ends before it starts"),
         (["--mue", "MUE", "--effective", "July:"], "--effective 'July:'"),
@@ -107,3 +116,29 @@ def test_snapshot_written_by_build_is_what_load_reads(tmp_path: Path) -> None:
     refset = load_snapshot(out)
     save_snapshot(refset, tmp_path / "b.snapshot")
     assert (tmp_path / "b.snapshot").read_bytes() == out.read_bytes()
+
+
+def test_build_with_four_ptp_parts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parts = [
+        PTP_EXCERPT,
+        write_ptp_txt(tmp_path / "f2.txt", PTP_ROWS[:2]),
+        write_ptp_txt(tmp_path / "f3.txt", PTP_ROWS[2:4], newline="\n"),
+        write_ptp_xlsx(tmp_path / "f4.xlsx", PTP_ROWS[4:]),
+    ]
+    out = tmp_path / "ptp.snapshot"
+    argv = ["reference", "build", *(arg for part in parts for arg in ("--ptp", str(part))), "--effective", "2026-07-01:", "-o", str(out)]
+    assert main(argv) == 0
+    assert "PTP           11 rows, 7 column-one codes" in capsys.readouterr().out
+    (ref,) = load_snapshot(out).references
+    assert len(ref.ptp) == 11
+    assert ref.sources[-1] == "f4.xlsx"
+
+
+def test_build_refuses_a_bad_ptp_row_naming_file_and_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [list(row) for row in PTP_ROWS]
+    rows[1][4] = "2004-13-01"
+    bad = write_ptp_txt(tmp_path / "bad.txt", rows)
+    assert main(["reference", "build", "--ptp", str(PTP_EXCERPT), "--ptp", str(bad), "-o", str(tmp_path / "x.snapshot")]) == 2
+    err = capsys.readouterr().err
+    assert f"claim-edit reference build: {bad}: row 8: deletion date of 11000/11720 '2004-13-01' is not a date YYYYMMDD" in err
+    assert not (tmp_path / "x.snapshot").exists()

@@ -10,7 +10,7 @@ import pytest
 
 from edits.reference.model import FeeScheduleEntry, MueEntry, Reference, ReferenceSet
 from edits.reference.snapshot import SnapshotError, build_reference, combine, load_snapshot, save_snapshot
-from tests.edits.reference.cms_files import MUE_EXCERPT, PPRRVU, write_aoc_csv, write_aoc_xlsx
+from tests.edits.reference.cms_files import MUE_EXCERPT, PPRRVU, PTP_EXCERPT, write_aoc_csv, write_aoc_xlsx, write_ptp_txt
 
 D = dt.date
 Period = tuple[dt.date | None, dt.date | None]
@@ -38,6 +38,27 @@ def test_build_from_all_three_files_and_round_trip(tmp_path: Path) -> None:
     assert loaded == refset
     assert loaded.built_at == built_at
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_ptp_table_round_trips_and_names_its_files(tmp_path: Path) -> None:
+    parts = [PTP_EXCERPT, write_ptp_txt(tmp_path / "ccipra-v323r0-f2.txt")]
+    refset = build_reference(mue=MUE_EXCERPT, ptp=parts, effective_from=D(2026, 7, 1))
+    (ref,) = refset.references
+    assert ref.sources == (
+        "MUE_practitioner_2026Q3_layout_excerpt.csv",
+        "PTP_practitioner_2026Q3_layout_excerpt.txt",
+        "ccipra-v323r0-f2.txt",
+    )
+    assert len(ref.ptp) == 11
+    assert "+ccipra-v323r0-f2-" in refset.version
+    path = tmp_path / "ptp.snapshot"
+    save_snapshot(refset, path)
+    loaded = load_snapshot(path)
+    assert loaded == refset
+    table = loaded.references[0].ptp
+    assert list(table.all_rows()) == list(ref.ptp.all_rows())
+    assert [row.modifier_indicator for row in table.pairs("99213", "36415", D(2026, 7, 1))] == [0]
+    assert [row.column_two for row in table.pairs("0001U", "0030U", D(2026, 7, 1))] == ["0030U"]
 
 
 def test_default_version_names_files_and_content(tmp_path: Path) -> None:
@@ -108,8 +129,14 @@ def test_unreadable_snapshots_say_why(tmp_path: Path) -> None:
         load_snapshot(other)
     newer = tmp_path / "newer.snapshot"
     newer.write_bytes(msgspec.msgpack.encode({"format": "claim-edit-reference-snapshot", "format_version": 99, "reference_set": {}}))
-    with pytest.raises(SnapshotError, match="snapshot format 99, this claim-edit reads format 1: rebuild it"):
+    with pytest.raises(SnapshotError, match="snapshot format 99, this claim-edit reads format 2: rebuild it"):
         load_snapshot(newer)
+    older = tmp_path / "format1.snapshot"
+    encoded = msgspec.msgpack.encode({"format": "claim-edit-reference-snapshot", "format_version": 1,
+                                      "reference_set": period("q", None, None)})
+    older.write_bytes(encoded)  # decodes cleanly (PTP has a default), and is still refused: it has no PTP table
+    with pytest.raises(SnapshotError, match=r"format1.snapshot: snapshot format 1, this claim-edit reads format 2: rebuild it"):
+        load_snapshot(older)
     good = tmp_path / "good.snapshot"
     save_snapshot(period("q", None, None), good)
     damaged = tmp_path / "damaged.snapshot"

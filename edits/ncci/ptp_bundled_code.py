@@ -1,0 +1,225 @@
+"""PTP bundled code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from contracts import Claim, Finding, PtpFacts, PtpPair, ServiceLine
+from edits.base import Edit
+from edits.lines import provider_of
+from edits.policy import PolicyError
+from edits.reference.model import Reference, ReferenceSet
+from edits.reference.ptp_table import PtpRow
+
+# Modifiers that may bypass a PTP edit of modifier indicator 1 (NCCI Policy Manual, chapter I, section E).
+NCCI_ASSOCIATED_MODIFIERS = frozenset(
+    {"E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "LC", "LD", "LM", "LT", "RC", "RI", "RT",
+     "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "24", "25", "27", "57", "58", "59", "78", "79", "91",
+     "XE", "XP", "XS", "XU"}
+)  # fmt: skip
+
+INDICATOR_WORDS = {
+    0: "no modifier bypasses it",
+    1: "an NCCI-associated modifier bypasses it when the services were distinct",
+    9: "not applicable (the edit was deleted the day it took effect)",
+}
+MODIFIER_ON = ("either", "column-two")
+OPTIONS = frozenset({"modifier_on"})
+
+
+def in_force_row(rows: list[PtpRow]) -> PtpRow | None:
+    """The row that decides a pair on a date: indicator 9 never fires; if rows overlap, 0 (strictest) wins over 1."""
+    chosen: PtpRow | None = None
+    for row in rows:
+        if row.modifier_indicator == 0:
+            return row
+        if row.modifier_indicator == 1 and chosen is None:
+            chosen = row
+    return chosen
+
+
+class PtpBundledCode(Edit):
+    """A code is billed with a code that bundles it under an NCCI procedure-to-procedure (PTP) edit.
+
+    Checks: every two lines of the claim with the same date of service and the
+    same provider (line rendering NPI, else claim rendering NPI, else billing
+    NPI) whose codes are a column-one/column-two pair in the PTP table, in force
+    on that date (effective <= date of service <= deletion date; `*` = not
+    deleted). The column-two line gets the finding, whatever the line order.
+    Modifier indicator 0: no modifier bypasses the pair. 1: an NCCI-associated
+    modifier (E1-E4, F1-F9, FA, LC, LD, LM, LT, RC, RI, RT, TA, T1-T9, 24, 25,
+    27, 57, 58, 59, 78, 79, 91, XE, XP, XS, XU) on either line bypasses it
+    (policy option `modifier_on = "column-two"`: only on the column-two line).
+    9: never fires. One finding per column-two line, naming every column-one
+    line that bundles it. One code on two lines is a pair only when the table
+    lists the code with itself; then the later line is the column-two line.
+
+    Why: CMS does not pay the column-two code of a PTP pair when both are
+    reported by the same provider for the same patient on the same date: it is
+    part of the column-one service, or the two are not reported together.
+
+    Fails: 0001U and 0030U (modifier indicator 1, in force since 2018-07-01, not
+    deleted) on the same date with no modifier: the 0030U line.
+
+    Passes: the same two lines with 59 on either line; or on different dates;
+    or by different rendering providers; or 0001A with 0591T after the pair's
+    deletion date 2023-12-31.
+
+    Source: CMS NCCI procedure-to-procedure edits, practitioner PTP table
+    (Column 1, Column 2, effective and deletion dates, modifier indicator, PTP
+    edit rationale); NCCI Policy Manual chapter I, sections D and E.
+    """
+
+    name = "ptp-bundled-code"
+    default_severity = "deny"
+
+    def __init__(self, severity: Any = None, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(severity, options)
+        unknown = sorted(set(self.options) - OPTIONS)
+        if unknown:
+            raise PolicyError(f"edits.{self.name}: unknown options {', '.join(unknown)} (known: {', '.join(sorted(OPTIONS))})")
+        modifier_on = self.options.get("modifier_on", "either")
+        if modifier_on not in MODIFIER_ON:
+            raise PolicyError(f"edits.{self.name}.modifier_on is {modifier_on!r}; use one of {', '.join(map(repr, MODIFIER_ON))}")
+        self.column_two_only = modifier_on == "column-two"
+
+    def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
+        lines = claim.lines
+        if len(lines) < 2:
+            return []
+        refs = reference.references
+        if len(refs) > 1:
+            return self._findings(claim, lines, reference, None, 0)
+        only = refs[0]
+        ptp = only.ptp
+        column_twos = ptp.column_two_sets
+        codes: list[str] | None = None
+        # The common path: per line one dict lookup (the code's column-two codes, empty for most codes) and, for a
+        # column-one code, one set test against the claim's codes. Only a possible pair goes on to dates and providers.
+        for index, line in enumerate(lines):
+            twos = column_twos.get(line.code)
+            if twos is None:
+                twos = ptp.column_twos(line.code)
+            if twos:
+                if codes is None:
+                    codes = [other.code for other in lines]
+                if not twos.isdisjoint(codes):
+                    # The lines before this one bundle nothing on this claim: the search goes on from here.
+                    return self._findings(claim, lines, reference, only, index)
+        return []
+
+    def bypassed(self, one: ServiceLine, two: ServiceLine) -> bool:
+        """Indicator 1: an NCCI-associated modifier on the column-two line (or, by default, on either line)."""
+        if not NCCI_ASSOCIATED_MODIFIERS.isdisjoint(two.modifiers):
+            return True
+        return not self.column_two_only and not NCCI_ASSOCIATED_MODIFIERS.isdisjoint(one.modifiers)
+
+    def _findings(
+        self, claim: Claim, lines: tuple[ServiceLine, ...], reference: ReferenceSet, only: Reference | None, start: int
+    ) -> list[Finding]:
+        """Every column-two line and the column-one lines (from `lines[start]` on) that bundle it.
+
+        `only`: the one period, when there is one.
+        """
+        by_code: dict[str, list[ServiceLine]] = {}
+        for line in lines:
+            by_code.setdefault(line.code, []).append(line)
+        codes = set(by_code)
+        bundled: dict[int, list[tuple[ServiceLine, PtpRow]]] = {}
+        looked_up: dict[tuple[str, str, dt.date], PtpRow | None] = {}
+        ptp = only.ptp if only is not None else None
+        for one in lines[start:]:
+            day = one.date_of_service
+            table = ptp if ptp is not None else reference.for_date(day).ptp
+            twos = table.column_two_sets.get(one.code)
+            if twos is None:
+                twos = table.column_twos(one.code)
+            # Only the claim's codes the table lists with this one (set operations), then dates and providers.
+            if not twos or twos.isdisjoint(codes):
+                continue
+            candidates = twos & codes
+            provider = provider_of(claim, one)
+            for code in candidates:
+                for two in by_code[code]:
+                    if two.date_of_service != day or (code == one.code and two.line_number <= one.line_number):
+                        continue  # a code listed with itself: the later line is the column-two line
+                    if provider_of(claim, two) != provider:
+                        continue
+                    key = (one.code, code, day)
+                    if key in looked_up:
+                        row = looked_up[key]
+                    else:
+                        row = looked_up[key] = in_force_row(table.pairs(one.code, code, day))
+                    if row is None or (row.modifier_indicator == 1 and self.bypassed(one, two)):
+                        continue
+                    bundled.setdefault(two.line_number, []).append((one, row))
+        return self._assemble(bundled, lines, reference, only) if bundled else []
+
+    def _assemble(
+        self,
+        bundled: dict[int, list[tuple[ServiceLine, PtpRow]]],
+        lines: tuple[ServiceLine, ...],
+        reference: ReferenceSet,
+        only: Reference | None,
+    ) -> list[Finding]:
+        """One finding per column-two line, in line order."""
+        by_number = {line.line_number: line for line in lines}
+        findings: list[Finding] = []
+        for number, pairs in sorted(bundled.items()):
+            two = by_number[number]
+            ref = only if only is not None else reference.for_date(two.date_of_service)
+            findings.append(self._finding(two, pairs, ref))
+        return findings
+
+    def _finding(self, two: ServiceLine, pairs: list[tuple[ServiceLine, PtpRow]], ref: Reference) -> Finding:
+        pairs.sort(key=lambda pair: pair[0].line_number)
+        facts = PtpFacts(
+            role="column-two",
+            pairs=tuple(
+                PtpPair(
+                    column_one=row.column_one,
+                    column_two=row.column_two,
+                    modifier_indicator=row.modifier_indicator,
+                    effective=row.effective,
+                    deleted=row.deleted,
+                    rationale=row.rationale,
+                    line=one.line_number,
+                )
+                for one, row in pairs
+            ),
+        )
+        return Finding(
+            edit=self.name,
+            severity=self.severity,
+            lines=(two.line_number,),
+            code=two.code,
+            message=self._message(two, pairs),
+            reference_version=ref.version,
+            facts=facts,
+        )
+
+    def _message(self, two: ServiceLine, pairs: list[tuple[ServiceLine, PtpRow]]) -> str:
+        described = "; ".join(
+            f"{row.column_one} on line {one.line_number} (modifier indicator {row.modifier_indicator}: "
+            f"{INDICATOR_WORDS[row.modifier_indicator]}; {row.rationale or 'no rationale given'}; "
+            f"in force since {row.effective.isoformat()})"
+            for one, row in pairs
+        )
+        text = (
+            f"{two.code} on line {two.line_number} is the column-two code of an NCCI procedure-to-procedure edit with {described}, "
+            f"billed by the same provider on {two.date_of_service.isoformat()}: it is not paid separately."
+        )
+        indicators = {row.modifier_indicator for _, row in pairs}
+        if 0 in indicators:
+            strict = ", ".join(sorted({row.column_one for _, row in pairs if row.modifier_indicator == 0}))
+            text += f" No modifier bypasses the pair with {strict}: do not bill {two.code} with it, or correct the codes."
+        if 1 in indicators:
+            where = "on this line" if self.column_two_only else "on either line of the pair"
+            text += (
+                f" Where the indicator is 1, append an NCCI-associated modifier (59 or XE/XS/XP/XU, an anatomic modifier such as "
+                f"RT/LT, or 24/25/57/58/78/79/27/91 where they apply) {where} only if the services were distinct "
+                f"(a different session, site, lesion or encounter)."
+            )
+        return text
