@@ -8,6 +8,7 @@ from typing import Any
 
 from contracts import Claim, Finding, PtpFacts, PtpPair, ServiceLine
 from edits.base import Edit
+from edits.history.model import HistoryLine, PatientHistory, earlier_line
 from edits.lines import provider_of
 from edits.policy import PolicyError
 from edits.reference.model import Reference, ReferenceSet
@@ -27,6 +28,9 @@ INDICATOR_WORDS = {
 }
 MODIFIER_ON = ("either", "column-two")
 OPTIONS = frozenset({"modifier_on"})
+
+Bundler = ServiceLine | HistoryLine
+"""The other line of a pair: a line of this claim, or of an earlier claim of the patient (history)."""
 
 
 def in_force_row(rows: list[PtpRow]) -> PtpRow | None:
@@ -55,6 +59,14 @@ class PtpBundledCode(Edit):
     9: never fires. One finding per column-two line, naming every column-one
     line that bundles it. One code on two lines is a pair only when the table
     lists the code with itself; then the later line is the column-two line.
+    With the patient's history, the lines of earlier claims of the same date
+    and provider count too, with the same modifier rules: a column-two line
+    here bundled by a column-one code billed earlier is denied (the finding
+    names the earlier claim and line); a column-one line here whose column-two
+    code was billed (and paid) on an earlier claim gets a `review` finding on
+    this claim's column-one line naming the earlier claims and lines, since a
+    person decides whether to adjust the earlier payment (one finding per line;
+    none when the line is already denied as a column-two line).
 
     Why: CMS does not pay the column-two code of a PTP pair when both are
     reported by the same provider for the same patient on the same date: it is
@@ -74,6 +86,7 @@ class PtpBundledCode(Edit):
 
     name = "ptp-bundled-code"
     default_severity = "deny"
+    uses_history = True
 
     def __init__(self, severity: Any = None, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(severity, options)
@@ -86,9 +99,69 @@ class PtpBundledCode(Edit):
         self.column_two_only = modifier_on == "column-two"
 
     def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
+        bundled = self._bundled_within(claim, reference)
+        return self._assemble(bundled, claim.lines, reference) if bundled else []
+
+    def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> list[Finding]:
+        bundled = self._bundled_within(claim, reference) or {}
+        reviews: dict[int, list[tuple[HistoryLine, PtpRow]]] = {}
+        if history:
+            self._pairs_with_history(claim, reference, history, bundled, reviews)
+        findings = self._assemble(bundled, claim.lines, reference) if bundled else []
+        if reviews:
+            findings += self._reviews(reviews, claim.lines, reference)
+            findings.sort(key=lambda finding: finding.lines)
+        return findings
+
+    def _pairs_with_history(
+        self,
+        claim: Claim,
+        reference: ReferenceSet,
+        history: PatientHistory,
+        bundled: dict[int, list[tuple[Bundler, PtpRow]]],
+        reviews: dict[int, list[tuple[HistoryLine, PtpRow]]],
+    ) -> None:
+        """Pairs of a line of this claim with a line of an earlier claim of the same date and provider.
+
+        This line as column two: added to `bundled` (denied). This line as column one: added to `reviews`.
+        """
+        for line in claim.lines:
+            day = line.date_of_service
+            on_day = history.codes_on(provider_of(claim, line), day)
+            if not on_day:
+                continue
+            table = reference.for_date(day).ptp
+            twos = table.column_twos(line.code)
+            for code, earlier_lines in on_day.items():
+                as_two = line.code in table.column_twos(code)
+                as_one = code in twos
+                if not (as_two or as_one):
+                    continue
+                if as_two:
+                    row = in_force_row(table.pairs(code, line.code, day))
+                    if row is not None:
+                        bundled.setdefault(line.line_number, []).extend(
+                            (earlier, row) for earlier in earlier_lines if not self._bypassed(row, earlier, line)
+                        )
+                if as_one:
+                    row = in_force_row(table.pairs(line.code, code, day))
+                    if row is not None:
+                        reviews.setdefault(line.line_number, []).extend(
+                            (earlier, row) for earlier in earlier_lines if not self._bypassed(row, line, earlier)
+                        )
+        for number in [number for number, pairs in bundled.items() if not pairs]:
+            del bundled[number]
+        for number in [number for number, pairs in reviews.items() if not pairs or number in bundled]:
+            del reviews[number]  # a line denied as column two is not paid: nothing earlier to adjust for it
+
+    def _bypassed(self, row: PtpRow, one: Bundler, two: Bundler) -> bool:
+        return row.modifier_indicator == 1 and self.bypassed(one, two)
+
+    def _bundled_within(self, claim: Claim, reference: ReferenceSet) -> dict[int, list[tuple[Bundler, PtpRow]]] | None:
+        """Column-two line number -> the column-one lines of this claim that bundle it (None: no pair at all)."""
         lines = claim.lines
         if len(lines) < 2:
-            return []
+            return None
         refs = reference.references
         if len(refs) > 1:
             return self._findings(claim, lines, reference, None, 0)
@@ -108,9 +181,9 @@ class PtpBundledCode(Edit):
                 if not twos.isdisjoint(codes):
                     # The lines before this one bundle nothing on this claim: the search goes on from here.
                     return self._findings(claim, lines, reference, only, index)
-        return []
+        return None
 
-    def bypassed(self, one: ServiceLine, two: ServiceLine) -> bool:
+    def bypassed(self, one: Bundler, two: Bundler) -> bool:
         """Indicator 1: an NCCI-associated modifier on the column-two line (or, by default, on either line)."""
         if not NCCI_ASSOCIATED_MODIFIERS.isdisjoint(two.modifiers):
             return True
@@ -118,7 +191,7 @@ class PtpBundledCode(Edit):
 
     def _findings(
         self, claim: Claim, lines: tuple[ServiceLine, ...], reference: ReferenceSet, only: Reference | None, start: int
-    ) -> list[Finding]:
+    ) -> dict[int, list[tuple[Bundler, PtpRow]]] | None:
         """Every column-two line and the column-one lines (from `lines[start]` on) that bundle it.
 
         `only`: the one period, when there is one.
@@ -127,7 +200,7 @@ class PtpBundledCode(Edit):
         for line in lines:
             by_code.setdefault(line.code, []).append(line)
         codes = set(by_code)
-        bundled: dict[int, list[tuple[ServiceLine, PtpRow]]] = {}
+        bundled: dict[int, list[tuple[Bundler, PtpRow]]] = {}
         looked_up: dict[tuple[str, str, dt.date], PtpRow | None] = {}
         ptp = only.ptp if only is not None else None
         for one in lines[start:]:
@@ -155,41 +228,21 @@ class PtpBundledCode(Edit):
                     if row is None or (row.modifier_indicator == 1 and self.bypassed(one, two)):
                         continue
                     bundled.setdefault(two.line_number, []).append((one, row))
-        return self._assemble(bundled, lines, reference, only) if bundled else []
+        return bundled or None
 
     def _assemble(
-        self,
-        bundled: dict[int, list[tuple[ServiceLine, PtpRow]]],
-        lines: tuple[ServiceLine, ...],
-        reference: ReferenceSet,
-        only: Reference | None,
+        self, bundled: dict[int, list[tuple[Bundler, PtpRow]]], lines: tuple[ServiceLine, ...], reference: ReferenceSet
     ) -> list[Finding]:
         """One finding per column-two line, in line order."""
         by_number = {line.line_number: line for line in lines}
         findings: list[Finding] = []
         for number, pairs in sorted(bundled.items()):
             two = by_number[number]
-            ref = only if only is not None else reference.for_date(two.date_of_service)
-            findings.append(self._finding(two, pairs, ref))
+            findings.append(self._finding(two, pairs, reference.for_date(two.date_of_service)))
         return findings
 
-    def _finding(self, two: ServiceLine, pairs: list[tuple[ServiceLine, PtpRow]], ref: Reference) -> Finding:
-        pairs.sort(key=lambda pair: pair[0].line_number)
-        facts = PtpFacts(
-            role="column-two",
-            pairs=tuple(
-                PtpPair(
-                    column_one=row.column_one,
-                    column_two=row.column_two,
-                    modifier_indicator=row.modifier_indicator,
-                    effective=row.effective,
-                    deleted=row.deleted,
-                    rationale=row.rationale,
-                    line=one.line_number,
-                )
-                for one, row in pairs
-            ),
-        )
+    def _finding(self, two: ServiceLine, pairs: list[tuple[Bundler, PtpRow]], ref: Reference) -> Finding:
+        pairs.sort(key=_pair_order)
         return Finding(
             edit=self.name,
             severity=self.severity,
@@ -197,12 +250,45 @@ class PtpBundledCode(Edit):
             code=two.code,
             message=self._message(two, pairs),
             reference_version=ref.version,
-            facts=facts,
+            facts=PtpFacts(role="column-two", pairs=tuple(_pair(one, row) for one, row in pairs)),
+            history=tuple(earlier_line(one) for one, _ in pairs if isinstance(one, HistoryLine)),
         )
 
-    def _message(self, two: ServiceLine, pairs: list[tuple[ServiceLine, PtpRow]]) -> str:
+    def _reviews(
+        self, reviews: dict[int, list[tuple[HistoryLine, PtpRow]]], lines: tuple[ServiceLine, ...], reference: ReferenceSet
+    ) -> list[Finding]:
+        """One `review` finding per column-one line of this claim whose column-two code an earlier claim billed."""
+        by_number = {line.line_number: line for line in lines}
+        findings: list[Finding] = []
+        for number, pairs in sorted(reviews.items()):
+            one = by_number[number]
+            pairs.sort(key=_pair_order)
+            where = "; ".join(
+                f"{row.column_two} on claim {two.claim_id} line {two.line_number} (modifier indicator {row.modifier_indicator}: "
+                f"{INDICATOR_WORDS[row.modifier_indicator]})"
+                for two, row in pairs
+            )
+            findings.append(
+                Finding(
+                    edit=self.name,
+                    severity=self.severity_override or "review",
+                    lines=(number,),
+                    code=one.code,
+                    message=(
+                        f"{one.code} on line {number} is the column-one code of an NCCI procedure-to-procedure edit whose column-two "
+                        f"code was billed by the same provider on {one.date_of_service.isoformat()} on an earlier claim: {where}. "
+                        "This line is payable; review whether the earlier payment of the column-two code should be adjusted."
+                    ),
+                    reference_version=reference.for_date(one.date_of_service).version,
+                    facts=PtpFacts(role="column-one", pairs=tuple(_pair(two, row) for two, row in pairs)),
+                    history=tuple(earlier_line(two) for two, _ in pairs),
+                )
+            )
+        return findings
+
+    def _message(self, two: ServiceLine, pairs: list[tuple[Bundler, PtpRow]]) -> str:
         described = "; ".join(
-            f"{row.column_one} on line {one.line_number} (modifier indicator {row.modifier_indicator}: "
+            f"{row.column_one} on {_where(one)} (modifier indicator {row.modifier_indicator}: "
             f"{INDICATOR_WORDS[row.modifier_indicator]}; {row.rationale or 'no rationale given'}; "
             f"in force since {row.effective.isoformat()})"
             for one, row in pairs
@@ -223,3 +309,26 @@ class PtpBundledCode(Edit):
                 f"(a different session, site, lesion or encounter)."
             )
         return text
+
+
+def _where(line: Bundler) -> str:
+    return f"claim {line.claim_id} line {line.line_number}" if isinstance(line, HistoryLine) else f"line {line.line_number}"
+
+
+def _pair_order(pair: tuple[Bundler, PtpRow]) -> tuple[str, int]:
+    """This claim's lines first (by number), then earlier claims' (by claim id and line)."""
+    line = pair[0]
+    return (line.claim_id if isinstance(line, HistoryLine) else "", line.line_number)
+
+
+def _pair(other: Bundler, row: PtpRow) -> PtpPair:
+    return PtpPair(
+        column_one=row.column_one,
+        column_two=row.column_two,
+        modifier_indicator=row.modifier_indicator,
+        effective=row.effective,
+        deleted=row.deleted,
+        rationale=row.rationale,
+        line=other.line_number,
+        claim_id=other.claim_id if isinstance(other, HistoryLine) else None,
+    )
