@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 from edits.base import Edit
 from edits.fee_schedule.modifier_50_on_addon import Modifier50OnAddon
 from edits.fee_schedule.modifier_51_on_addon import Modifier51OnAddon
+from edits.history.duplicate_service import DuplicateService
 from edits.ncci.addon_without_primary import AddonWithoutPrimary
 from edits.ncci.mue_units_exceeded import MueUnitsExceeded
 
@@ -23,6 +24,7 @@ BUILTIN_EDITS: tuple[type[Edit], ...] = (
     MueUnitsExceeded,
     Modifier50OnAddon,
     Modifier51OnAddon,
+    DuplicateService,
 )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
 
+from contracts import EarlierLine
+
 
 class HistoryLine(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """One service line of an earlier claim that entered history (it got no `deny` finding)."""
@@ -21,6 +23,13 @@ class HistoryLine(msgspec.Struct, frozen=True, array_like=True, gc=False):
     code: str
     modifiers: tuple[str, ...] = ()
     units: int | float = 1
+
+
+def earlier_line(line: HistoryLine) -> EarlierLine:
+    """How a finding names a line of history it relied on (Finding.history)."""
+    return EarlierLine(
+        claim_id=line.claim_id, line_number=line.line_number, code=line.code, units=line.units, date_of_service=line.date_of_service
+    )
 
 
 class ClaimLines(msgspec.Struct, frozen=True, array_like=True, gc=False):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 
 from contracts import Claim, Finding, MueFacts, ServiceLine
 from edits.base import Edit
+from edits.history.model import HistoryLine, PatientHistory, earlier_line
+from edits.lines import provider_of
 from edits.reference.model import MueEntry, Reference, ReferenceSet
 
 MAI_WORDS = {1: "line edit", 2: "date of service edit: policy", 3: "date of service edit: clinical"}
@@ -27,19 +30,26 @@ class MueUnitsExceeded(Edit):
 
     Checks: each code with an MUE. MAI 1 (line edit): each line on its own; lines
     split with anatomic modifiers (RT/LT), 59/XE/XS/XP/XU, 76, 77 or 91 are
-    therefore judged separately. MAI 2 (policy) and MAI 3 (clinical) are
-    date-of-service edits: the units of the code on all lines with the same date
-    of service are summed, and when the sum is over the MUE every such line is
-    in the finding. Units are counted as billed: a bilateral procedure is
-    expected on one line with modifier 50 and 1 unit, so 50 with 2 units counts 2.
+    therefore judged separately, and history plays no part. MAI 2 (policy) and
+    MAI 3 (clinical) are date-of-service edits: the units of the code on all
+    lines with the same date of service and the same provider (line rendering
+    NPI, else claim rendering NPI, else billing NPI) are summed, on this claim
+    and on the patient's earlier claims in history alike; when the sum is over
+    the MUE every such line of this claim is in the finding, and the earlier
+    lines counted are named in its history. Units are counted as billed: a
+    bilateral procedure is expected on one line with modifier 50 and 1 unit, so
+    50 with 2 units counts 2.
 
     Why: the MUE is the most units one provider would report for one patient on
     one date of service under most circumstances; units over it are denied
     (MAI 1: the line; MAI 2/3: all units of the code on that date).
 
-    Fails: 64629 (MUE 2, MAI 2) on two lines of 2 units each, same date.
+    Fails: 64629 (MUE 2, MAI 2) on two lines of 2 units each, same date; 64629 x2
+    on this claim after 64629 x1 by the same provider on that date on an earlier
+    claim (units split over two claims).
 
-    Passes: 64629 x2 on one line; 64629 x1 on each of two dates.
+    Passes: 64629 x2 on one line; 64629 x1 on each of two dates; 64629 x2 from
+    each of two providers on one date.
 
     Source: CMS NCCI Medically Unlikely Edits, practitioner services table
     (MUE value and MUE Adjudication Indicator); NCCI Policy Manual chapter I.
@@ -47,11 +57,20 @@ class MueUnitsExceeded(Edit):
 
     name = "mue-units-exceeded"
     default_severity = "deny"
+    uses_history = True
 
     def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
         refs = reference.references
         if len(refs) == 1:
-            return self._one_period(claim.lines, refs[0])
+            return self._one_period(claim, refs[0])
+        return self._general(claim, reference, None)
+
+    def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> list[Finding]:
+        if not history:
+            return self.check(claim, reference)
+        return self._general(claim, reference, history)
+
+    def _general(self, claim: Claim, reference: ReferenceSet, history: PatientHistory | None) -> list[Finding]:
         findings: list[Finding] = []
         date_edits: list[tuple[ServiceLine, Reference, MueEntry]] = []
         for line in claim.lines:
@@ -65,19 +84,19 @@ class MueUnitsExceeded(Edit):
             else:
                 date_edits.append((line, ref, mue))
         if date_edits:
-            findings += self._date_of_service_findings(date_edits)
+            findings += self._date_of_service_findings(claim, date_edits, history)
         return findings
 
-    def _one_period(self, lines: tuple[ServiceLine, ...], ref: Reference) -> list[Finding]:
-        """The usual reference set, one period: the same answers as the general path, with less work per line.
+    def _one_period(self, claim: Claim, ref: Reference) -> list[Finding]:
+        """The usual reference set, one period, no history: the same answers as the general path, with less work per line.
 
-        Lines with no MUE cost one lookup. MAI 2/3 lines are summed per code and date only when a
+        Lines with no MUE cost one lookup. MAI 2/3 lines are summed per code, date and provider only when a
         code repeats; otherwise each total is one line's units and only a line over its MUE matters.
         """
         mue_of = ref.mue.get
         findings: list[Finding] = []
         date_edits: list[tuple[ServiceLine, Reference, MueEntry]] | None = None
-        for line in lines:
+        for line in claim.lines:
             mue = mue_of(line.code)
             if mue is None:
                 continue
@@ -91,38 +110,68 @@ class MueUnitsExceeded(Edit):
         if date_edits is None:
             return findings
         if len(date_edits) > 1 and len({line.code for line, _, _ in date_edits}) < len(date_edits):
-            return findings + self._date_of_service_findings(date_edits)
+            return findings + self._date_of_service_findings(claim, date_edits, None)
         for line, _, mue in date_edits:
             if line.units > mue.value:
                 findings.append(self._finding(line.code, (line,), _exact(line.units), mue, ref, day=line.date_of_service))
         return findings
 
-    def _date_of_service_findings(self, date_edits: list[tuple[ServiceLine, Reference, MueEntry]]) -> list[Finding]:
-        """MAI 2/3: units of one code summed over the lines of one date of service, in first-line order."""
+    def _date_of_service_findings(
+        self, claim: Claim, date_edits: list[tuple[ServiceLine, Reference, MueEntry]], history: PatientHistory | None
+    ) -> list[Finding]:
+        """MAI 2/3: units of one code summed over the lines of one date of service and one provider, this claim's
+        and history's, in first-line order."""
         findings: list[Finding] = []
-        by_date: dict[tuple[str, dt.date], list[ServiceLine]] = {}
-        firsts: list[tuple[str, dt.date, Reference, MueEntry]] = []
+        groups: dict[tuple[str, dt.date, str], list[ServiceLine]] = {}
+        firsts: list[tuple[str, dt.date, str, Reference, MueEntry]] = []
         for line, ref, mue in date_edits:
-            key = (line.code, line.date_of_service)
-            group = by_date.get(key)
+            provider = provider_of(claim, line)
+            key = (line.code, line.date_of_service, provider)
+            group = groups.get(key)
             if group is None:
-                by_date[key] = [line]
-                firsts.append((line.code, line.date_of_service, ref, mue))
+                groups[key] = [line]
+                firsts.append((line.code, line.date_of_service, provider, ref, mue))
             else:
                 group.append(line)
-        for code, day, ref, mue in firsts:
-            lines = by_date[(code, day)]
-            total = _exact(math.fsum(line.units for line in lines))  # exact, so line order cannot change it
+        for code, day, provider, ref, mue in firsts:
+            lines = groups[(code, day, provider)]
+            earlier: Sequence[HistoryLine] = ()
+            if history is not None:
+                earlier = [old for old in history.lines_on(provider, day) if old.code == code]
+            # fsum is exact, so line order cannot change the total
+            total = _exact(math.fsum([*(line.units for line in lines), *(old.units for old in earlier)]))
             if total > mue.value:
-                findings.append(self._finding(code, lines, total, mue, ref, day=day))
+                findings.append(self._finding(code, lines, total, mue, ref, day=day, earlier=earlier))
         return findings
 
     def _finding(
-        self, code: str, lines: tuple[ServiceLine, ...] | list[ServiceLine], units: float, mue: MueEntry, ref: Reference, *, day: dt.date
+        self,
+        code: str,
+        lines: tuple[ServiceLine, ...] | list[ServiceLine],
+        units: float,
+        mue: MueEntry,
+        ref: Reference,
+        *,
+        day: dt.date,
+        earlier: Sequence[HistoryLine] = (),
     ) -> Finding:
         numbers = tuple(sorted(line.line_number for line in lines))
         where = f"line {numbers[0]}" if len(numbers) == 1 else "lines " + ", ".join(map(str, numbers))
         scope = "on one line" if mue.mai == 1 else f"on {day.isoformat()}"
+        from_history: float = 0
+        if earlier:
+            from_history = _exact(math.fsum(old.units for old in earlier))
+            by_claim: dict[str, list[HistoryLine]] = {}
+            for old in earlier:
+                by_claim.setdefault(old.claim_id, []).append(old)
+            sources = "; ".join(
+                f"{_units(math.fsum(old.units for old in olds))} on claim {claim_id} "
+                f"(line{'s' if len(olds) > 1 else ''} {', '.join(str(old.line_number) for old in olds)})"
+                for claim_id, olds in by_claim.items()
+            )
+            plural = "" if from_history == 1 else "s"
+            where += f", with {_units(from_history)} unit{plural} from earlier claims of the same provider and date: {sources}"
+            scope += " by the same provider"
         return Finding(
             edit=self.name,
             severity=self.severity,
@@ -133,5 +182,6 @@ class MueUnitsExceeded(Edit):
                 f"(MAI {mue.mai}, {MAI_WORDS.get(mue.mai, 'unknown')}); {where}."
             ),
             reference_version=ref.version,
-            facts=MueFacts(units_counted=units, mue_value=mue.value, mai=mue.mai),
+            facts=MueFacts(units_counted=units, mue_value=mue.value, mai=mue.mai, units_from_history=from_history),
+            history=tuple(map(earlier_line, earlier)),
         )

@@ -11,10 +11,13 @@ import msgspec
 import yaml
 
 from contracts import Claim
+from edits.history.model import ClaimLines, HistoryLine, PatientHistory
 from edits.reference.model import AddOnPairing, FeeScheduleEntry, MueEntry, Reference, ReferenceSet
 
 CASES_DIR = Path(__file__).parent / "cases"
-CASE_KEYS = {"name", "claim", "findings", "reference", "options", "why"}
+CASE_KEYS = {"name", "claim", "findings", "reference", "options", "why", "history"}
+HISTORY_CLAIM_KEYS = {"claim_id", "lines"}
+HISTORY_LINE_KEYS = {"line_number", "code", "modifiers", "units", "date_of_service", "provider"}
 
 # Indicators a fixture does not mention take these values: a plain, non-add-on surgical code.
 FEE_DEFAULTS = {
@@ -38,6 +41,7 @@ class Case:
     reference: ReferenceSet
     options: dict[str, Any]
     findings: list[dict[str, Any]]
+    history: PatientHistory | None = None  # None: the case edits the claim alone
 
     @property
     def id(self) -> str:
@@ -79,6 +83,37 @@ def _claim(spec: dict[str, Any]) -> Claim:
     return msgspec.convert(data, Claim)
 
 
+def build_history(spec: list[dict[str, Any]], claim: Claim, where: str) -> PatientHistory:
+    """Earlier claims of the patient: claim_id and lines; a line's provider defaults to the edited claim's billing NPI."""
+    claims: list[ClaimLines] = []
+    for earlier in spec:
+        unknown = set(earlier) - HISTORY_CLAIM_KEYS
+        if unknown:
+            raise ValueError(f"{where}: history claim has unknown keys {sorted(unknown)}")
+        claim_id = str(earlier["claim_id"])
+        lines: list[HistoryLine] = []
+        for number, line in enumerate(earlier["lines"], 1):
+            unknown = set(line) - HISTORY_LINE_KEYS
+            if unknown:
+                raise ValueError(f"{where}: history line of {claim_id} has unknown keys {sorted(unknown)}")
+            day = _date(line.get("date_of_service"))
+            if day is None:
+                raise ValueError(f"{where}: history line of {claim_id} has no date_of_service")
+            lines.append(
+                HistoryLine(
+                    claim_id=claim_id,
+                    line_number=int(line.get("line_number", number)),
+                    provider=str(line.get("provider", claim.billing_provider_npi)),
+                    date_of_service=day,
+                    code=str(line["code"]),
+                    modifiers=tuple(map(str, line.get("modifiers", ()))),
+                    units=line.get("units", 1),
+                )
+            )
+        claims.append(ClaimLines(claim_id=claim_id, lines=tuple(lines)))
+    return PatientHistory(claims)
+
+
 def load_cases() -> list[Case]:
     cases: list[Case] = []
     for path in sorted(CASES_DIR.glob("*.yaml")):
@@ -91,14 +126,17 @@ def load_cases() -> list[Case]:
             unknown = set(raw) - CASE_KEYS
             if unknown:
                 raise ValueError(f"{path.name}::{raw.get('name')}: unknown keys {sorted(unknown)}")
+            claim = _claim(raw["claim"])
+            history = raw.get("history")
             cases.append(
                 Case(
                     edit=edit,
                     name=raw["name"],
-                    claim=_claim(raw["claim"]),
+                    claim=claim,
                     reference=build_reference(raw.get("reference", shared), version=f"fixture-{edit}"),
                     options=raw.get("options", {}),
                     findings=raw["findings"],
+                    history=None if history is None else build_history(history, claim, f"{path.name}::{raw['name']}"),
                 )
             )
     return cases

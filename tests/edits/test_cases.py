@@ -16,10 +16,15 @@ CASES = load_cases()
 
 
 def matches(got: Any, want: Any) -> bool:
-    """`want` as a pattern: a mapping matches when each of its keys matches (others are ignored); anything else is equal."""
+    """`want` as a pattern: a mapping matches when each of its keys matches (others are ignored); a list when it has
+    as many items, each matching in order; anything else is equal."""
     if isinstance(want, dict):
         return isinstance(got, dict) and all(key in got and matches(got[key], value) for key, value in want.items())
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(map(matches, got, want))
     return bool(got == want)
+
+
 EDITS = {edit.name: edit for edit in BUILTIN_EDITS}
 
 
@@ -27,7 +32,8 @@ EDITS = {edit.name: edit for edit in BUILTIN_EDITS}
 def test_case(case: Case) -> None:
     edit = EDITS[case.edit]
     engine = Engine(case.reference, Policy(edits={case.edit: EditPolicy(options=case.options)}), edits=[edit])
-    found = [msgspec.json.decode(msgspec.json.encode(f)) for f in engine.run(case.claim)]
+    findings = engine.run(case.claim) if case.history is None else engine.run(case.claim, case.history)
+    found = [msgspec.json.decode(msgspec.json.encode(f)) for f in findings]
     assert len(found) == len(case.findings), f"expected {len(case.findings)} findings, got {found}"
     for got, want in zip(found, case.findings, strict=True):
         assert got["edit"] == case.edit

@@ -145,6 +145,7 @@ def test_builtin_edit_names_are_stable() -> None:
         "mue-units-exceeded",
         "modifier-50-on-addon",
         "modifier-51-on-addon",
+        "duplicate-service",
     ]
     assert all_edits()[: len(BUILTIN_EDITS)] == BUILTIN_EDITS
 

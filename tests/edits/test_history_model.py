@@ -37,7 +37,7 @@ def test_lines_without_a_deny_finding_enter_history() -> None:
 
 
 def test_a_replacement_takes_its_original_out_of_history() -> None:
-    history = PatientHistory([earlier("A"), earlier("B")])
+    history = PatientHistory([earlier("A"), earlier("B", "64629")])  # B's 64629 is no duplicate of A2's 64628
     _, change = ENGINE.edit_with_history(event("A2", ("64628", 1), claim_frequency_code="7", original_claim_id="A"), history)
     assert change.remove == ("A",)
     assert change.add is not None
