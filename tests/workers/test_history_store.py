@@ -4,10 +4,10 @@ retention, and no patient id in clear."""
 from __future__ import annotations
 
 import asyncio
-import msgspec
 import datetime as dt
 import uuid
 
+import msgspec
 import pytest
 import redis
 import redis.asyncio as aioredis
@@ -161,7 +161,7 @@ def test_lines_older_than_history_days_before_the_newest_are_dropped_on_write(re
 
 
 def test_history_on_without_a_key_refuses_to_start_naming_the_variable() -> None:
-    with pytest.raises(SettingsError, match="CLAIMEDIT_HISTORY_KEY.*--history-key-file"):
+    with pytest.raises(SettingsError, match=r"CLAIMEDIT_HISTORY_KEY.*--history-key-file"):
         settings_from(env={"CLAIMEDIT_HISTORY": "1"})
     with pytest.raises(SettingsError, match="at least 16 bytes"):
         settings_from(env={"CLAIMEDIT_HISTORY": "1", "CLAIMEDIT_HISTORY_KEY": "short"})
