@@ -33,7 +33,7 @@ CLAIMS: dict[str, tuple[Line, ...]] = {
 def claim(claim_id: str, lines: tuple[Line, ...] | None = None) -> Claim:
     return Claim(
         claim_id=claim_id,
-        patient_id="P-test",
+        patient_id=f"P-test-{claim_id}",  # one patient per claim: claims spread over partitions
         billing_provider_npi="1234567893",
         lines=tuple(
             ServiceLine(line_number=number, code=code, modifiers=modifiers, units=units, date_of_service=DOS)
