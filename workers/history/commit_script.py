@@ -62,15 +62,17 @@ for i = 1, #items, 8 do
       redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'result', items[i + 2])
       local writes = items[i + 7]
       if #writes > 0 then
+        local set = {'', items[i + 6]}  -- the new version, and the rewritten claims: one HSET
         for w = 1, #writes, 3 do
           local length = writes[w + 2]
           if length == 0 then
             redis.call('HDEL', hkey, writes[w])
           else
-            redis.call('HSET', hkey, writes[w], string.sub(blob, writes[w + 1] + 1, writes[w + 1] + length))
+            set[#set + 1] = writes[w]
+            set[#set + 1] = string.sub(blob, writes[w + 1] + 1, writes[w + 1] + length)
           end
         end
-        redis.call('HSET', hkey, '', items[i + 6])
+        redis.call('HSET', hkey, unpack(set))
         redis.call('PEXPIRE', hkey, ttl_ms)
       end
     else

@@ -9,7 +9,7 @@ key, the version the edit saw, the version its change writes, and the hash field
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import redis.asyncio as aioredis
 
@@ -17,7 +17,7 @@ from contracts import ClaimEdited, ClaimSubmitted, DeadLetter, encode
 from edits import Engine
 from workers.batch import BatchPreparer, Fields, PayloadBudget, PreparedBatch, Record
 from workers.history.patient_keys import PatientKeys
-from workers.history.redis_store import StoredHistory, Write, read_histories
+from workers.history.redis_store import HistoryReader, StoredHistory, Write
 from workers.metrics import WorkerMetrics
 
 RESULT_KIND = "r"
@@ -93,7 +93,7 @@ class HistoryPreparer(BatchPreparer):
         metrics: WorkerMetrics,
     ) -> None:
         super().__init__(engine, stream=stream, consumer=consumer, max_event_bytes=max_event_bytes)
-        self.client = client
+        self.reader = HistoryReader(client, stream)
         self.keys = PatientKeys(secret, stream)
         self.days = days
         self.metrics = metrics
@@ -121,7 +121,8 @@ class HistoryPreparer(BatchPreparer):
             count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
             raw, event = self.decode_entry(stream_id, fields, count, max_deliveries)
             decoded.append((stream_id, raw, event, count))
-        patients = await self._read([event for _, _, event, _ in decoded if type(event) is ClaimSubmitted])
+        keys = self._keys_of([event for _, _, event, _ in decoded if type(event) is ClaimSubmitted])
+        patients = await self._read(keys.values())
         for stream_id, raw, event, count in decoded:
             if type(event) is DeadLetter:
                 letter = budget.keep(event)
@@ -129,31 +130,37 @@ class HistoryPreparer(BatchPreparer):
             else:
                 assert type(event) is ClaimSubmitted
                 assert raw is not None
-                self._edit_into(batch, stream_id, raw, event, count, patients, budget)
+                self._edit_into(batch, stream_id, raw, event, count, patients[keys[event.claim.patient_id]], budget)
         return batch
 
     async def reedit(self, batch: HistoryBatch, indexes: Sequence[int]) -> HistoryBatch:
         """A batch of these entries of `batch` edited again, in stream order, against freshly read history."""
         again = HistoryBatch(batch.source, self, batch.delivery_counts)
         events = [batch.events[i] for i in indexes]
-        patients = await self._read([event for event in events if event is not None])
+        keys = self._keys_of([event for event in events if event is not None])
+        patients = await self._read(keys.values())
         budget = PayloadBudget(self.max_event_bytes)
         counts = batch.delivery_counts or {}
         for i, event in zip(indexes, events, strict=True):
             stream_id, raw = batch.ids[i], batch.payloads[i] or b""
             assert event is not None, "only results of decoded events wait on a patient's version"
-            self._edit_into(again, stream_id, raw, event, counts.get(stream_id, 1), patients, budget)
+            self._edit_into(again, stream_id, raw, event, counts.get(stream_id, 1), patients[keys[event.claim.patient_id]], budget)
         return again
 
-    async def _read(self, events: Sequence[ClaimSubmitted]) -> dict[str, StoredHistory]:
-        key_of = self._key_of
-        keys = dict.fromkeys(key_of(event) for event in events)
-        patients = await read_histories(self.client, keys)
+    def _keys_of(self, events: Sequence[ClaimSubmitted]) -> dict[str, str]:
+        """patient_id -> history key, for each distinct patient of these events."""
+        key = self.keys.key
+        found: dict[str, str] = {}
+        for event in events:
+            patient = event.claim.patient_id
+            if patient not in found:
+                found[patient] = key(patient)
+        return found
+
+    async def _read(self, keys: Iterable[str]) -> dict[str, StoredHistory]:
+        patients = await self.reader.read(keys)
         self.metrics.record_history_read(patients.values())
         return patients
-
-    def _key_of(self, event: ClaimSubmitted) -> str:
-        return self.keys.key(event.claim.patient_id)
 
     def _edit_into(
         self,
@@ -162,10 +169,9 @@ class HistoryPreparer(BatchPreparer):
         raw: bytes,
         event: ClaimSubmitted,
         count: int,
-        patients: Mapping[str, StoredHistory],
+        patient: StoredHistory,
         budget: PayloadBudget,
     ) -> None:
-        patient = patients[self._key_of(event)]
         try:
             result, change = self.engine.edit_with_history(event, patient.view(), source_stream_id=stream_id.decode())
         except Exception as error:
