@@ -4,20 +4,33 @@ No Redis, one process, one core. For each reference set (bundled, padded, full
 size) and each claim size (1, 5, 20, 50 lines) it times `Engine.run` over the
 same pre-decoded claims; at 5 lines it also times the other per-claim work a
 worker does (decode the event, build and encode the result), which is the CPU
-budget behind the end-to-end figure.
+budget behind the end-to-end figure, and the cost of history: the same claims
+edited against a patient history of 0, 3 or 10 earlier claims of the same date
+and provider (built per claim, as a store hands it over), and the whole offline
+path (`check`/`replay`: memory store read, edit, change applied).
+
+    python -m bench.engine_cost [--quick]     # the history figures alone, as JSON
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
+
+import msgspec
 
 from bench.claims import ClaimMaker
 from bench.reference_full import describe, full_size, padded
 from bench.timing import cpu_seconds
 from contracts import Claim, decode_event, encode
 from edits import Engine, load_default_reference
+from edits.engine import entering_history
+from edits.history import ClaimLines, PatientHistory
 from edits.reference.model import ReferenceSet
+from workers.history.memory import MemoryHistory
 
 LINES = (1, 5, 20, 50)
 LINE_WORK = 100_000  # service lines timed per (reference, size) point
@@ -88,6 +101,7 @@ def engine_curves(quick: bool = False) -> dict[str, Any]:
         fit = _linear_fit([(n, points[str(n)]["us_per_claim"]) for n in LINES])
         result["references"][name] = {"tables": describe(refset), "by_lines": points, "linear_fit": fit}
     result["per_claim_work_5_lines"] = per_claim_work(sets["full"], quick)
+    result["history_5_lines"] = history_cost(sets["full"], quick)
     at5 = {name: result["references"][name]["by_lines"]["5"]["us_per_claim"] for name in sets}
     result["size_effect_5_lines"] = {
         "padded_over_bundled": at5["padded"] / at5["bundled"],
@@ -130,3 +144,73 @@ def per_claim_work(refset: ReferenceSet, quick: bool = False) -> dict[str, Any]:
         "decode_edit_encode": _rate(count, all_three, rounds),
         "payload_bytes": sum(map(len, payloads)) / count,
     }
+
+
+HISTORY_SIZES = (0, 3, 10)
+
+
+def _earlier(maker: ClaimMaker, claim: Claim, count: int, *, same_day: bool = True) -> list[ClaimLines]:
+    """`count` earlier claims of the patient by the same provider (TEST_NPI): on the claim's date of service
+    (the worst case: every line meets this claim's), or each on an earlier date (the usual case)."""
+    day = claim.lines[0].date_of_service
+    earlier: list[ClaimLines] = []
+    for n in range(count):
+        other = maker.claim(5)
+        when = day if same_day else day - dt.timedelta(days=7 * (n + 1))
+        other = msgspec.structs.replace(other, lines=tuple(msgspec.structs.replace(line, date_of_service=when) for line in other.lines))
+        lines = entering_history(other, ())
+        if lines is not None:
+            earlier.append(lines)
+    return earlier
+
+
+def history_cost(refset: ReferenceSet, quick: bool = False) -> dict[str, Any]:
+    """5-line claims: Engine.run alone against Engine.run_with_history with 0, 3, 10 earlier claims of the same day, 10 of
+    other days, and the offline path (memory store: get, edit, apply) over a stream with 4 claims per patient and day."""
+    count = 4_000 if quick else 20_000
+    rounds = 2 if quick else 5
+    maker = ClaimMaker(seed=11)
+    claims = [maker.claim(5) for _ in range(count)]
+    engine = Engine(refset)
+    histories = {size: [_earlier(maker, claim, size) for claim in claims] for size in HISTORY_SIZES}
+    other_days = [_earlier(maker, claim, 10, same_day=False) for claim in claims]
+
+    def alone() -> None:
+        for claim in claims:
+            engine.run(claim)
+
+    def against(earlier: list[list[ClaimLines]]) -> Callable[[], None]:
+
+        def work() -> None:
+            for claim, kept in zip(claims, earlier, strict=True):
+                engine.run_with_history(claim, PatientHistory(kept))  # built per claim, as a store hands it over
+
+        return work
+
+    # The offline path over a stream where each patient has 4 claims on one date: get, edit, apply.
+    patients = [f"P-{n % (count // 4):06d}" for n in range(count)]
+    stream = [msgspec.structs.replace(claim, patient_id=patient) for claim, patient in zip(claims, patients, strict=True)]
+
+    def offline() -> None:
+        store = MemoryHistory()
+        for claim in stream:
+            _, change = engine.run_with_history(claim, store.get(claim.patient_id))
+            store.apply(claim.patient_id, change)
+
+    base = _rate(count, alone, rounds)
+    result: dict[str, Any] = {"reference": "full", "alone": base, "method": f"CPU seconds, best of {rounds}; {count} claims"}
+    for size in HISTORY_SIZES:
+        rate = _rate(count, against(histories[size]), rounds)
+        result[f"with_{size}_earlier_claims_same_day"] = {**rate, "cost_over_alone": rate["us_per_claim"] / base["us_per_claim"]}
+    rate = _rate(count, against(other_days), rounds)
+    result["with_10_earlier_claims_other_days"] = {**rate, "cost_over_alone": rate["us_per_claim"] / base["us_per_claim"]}
+    rate = _rate(count, offline, rounds)
+    result["offline_memory_store"] = {**rate, "cost_over_alone": rate["us_per_claim"] / base["us_per_claim"]}
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.engine_cost", description="the history cost figures alone")
+    parser.add_argument("--quick", action="store_true")
+    options = parser.parse_args()
+    print(json.dumps(history_cost(full_size(load_default_reference()), options.quick), indent=2))

@@ -29,6 +29,7 @@ from bench.claims import ClaimMaker
 from bench.machine import cpu_model
 from contracts import encode
 from edits import Engine, load_default_reference
+from workers.history.offline import HistoryEditor
 from workers.reference_args import engine_from_args
 from workers.replay.baseline import FileBaseline
 from workers.replay.report import render_json
@@ -59,7 +60,7 @@ class Round:
         wall, cpu = time.perf_counter(), time.process_time()
         baseline = FileBaseline(baseline_path)
         self.tally = Tally("line", "any")
-        replay_events(FileLines(events), decode_line, self.tally, candidate, baseline)
+        replay_events(FileLines(events), decode_line, self.tally, HistoryEditor(candidate, None), baseline)  # as recorded: alone
         summary = self.tally.summary(Side(description="baseline"), Side(description="candidate"), baseline, None)
         render_json(summary, self.tally.spool, io.StringIO())
         self.wall, self.cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -25,7 +25,10 @@ class Edit:
     default_severity: ClassVar[Severity] = "deny"
     uses_history: ClassVar[bool] = False
     """True for edits that also read the patient's earlier claims: the engine calls
-    `check_with_history` on them instead of `check`."""
+    `check_with_history` on them instead of `check` whenever the claim is edited with
+    history (even an empty one); without history (`check --no-history`) only `check`."""
+    judges_voids: ClassVar[bool] = False
+    """A void (frequency code 8) edited with history is judged only by edits that set this."""
 
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         self.severity: Severity = severity or self.default_severity
@@ -39,5 +42,6 @@ class Edit:
         raise NotImplementedError
 
     def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> Iterable[Finding]:
-        """The check over this claim and the patient's earlier claims; without history it is `check`."""
+        """The check over this claim and the patient's earlier claims (without its original, for a
+        replacement or void); by default it is `check`."""
         return self.check(claim, reference)

@@ -14,6 +14,7 @@ from edits.base import Edit
 from edits.fee_schedule.modifier_50_on_addon import Modifier50OnAddon
 from edits.fee_schedule.modifier_51_on_addon import Modifier51OnAddon
 from edits.history.duplicate_service import DuplicateService
+from edits.history.original_claim_not_found import OriginalClaimNotFound
 from edits.ncci.addon_without_primary import AddonWithoutPrimary
 from edits.ncci.mue_units_exceeded import MueUnitsExceeded
 
@@ -25,6 +26,7 @@ BUILTIN_EDITS: tuple[type[Edit], ...] = (
     Modifier50OnAddon,
     Modifier51OnAddon,
     DuplicateService,
+    OriginalClaimNotFound,
 )
 
 

@@ -11,6 +11,7 @@ from edits.history.model import (
     HistoryChange,
     HistoryLine,
     PatientHistory,
+    apply_change,
 )
 
-__all__ = ["EMPTY_HISTORY", "ClaimLines", "HistoryChange", "HistoryLine", "PatientHistory"]
+__all__ = ["EMPTY_HISTORY", "ClaimLines", "HistoryChange", "HistoryLine", "PatientHistory", "apply_change"]

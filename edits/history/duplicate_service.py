@@ -55,15 +55,12 @@ class DuplicateService(Edit):
         for line in claim.lines:
             if not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
                 continue
-            candidates = history.lines_on(provider_of(claim, line), line.date_of_service)
+            candidates = history.codes_on(provider_of(claim, line), line.date_of_service).get(line.code)
             if not candidates:
                 continue
+            units = line.units
             modifiers = frozenset(line.modifiers)
-            same = [
-                earlier
-                for earlier in candidates
-                if earlier.code == line.code and earlier.units == line.units and frozenset(earlier.modifiers) == modifiers
-            ]
+            same = [earlier for earlier in candidates if earlier.units == units and frozenset(earlier.modifiers) == modifiers]
             if not same:
                 continue
             where = ", ".join(f"claim {earlier.claim_id} line {earlier.line_number}" for earlier in same)

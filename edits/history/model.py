@@ -6,7 +6,9 @@ Stored forms are msgspec array-like structs: compact in Redis (msgpack) and chea
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 import msgspec
 
@@ -44,8 +46,8 @@ class HistoryChange(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     `remove` names claims whose lines leave history (the original of a replacement or a void, when
     found); `add` is this claim's lines that enter it (none for a void, or when every line was denied).
-    A store applies it mechanically: drop `remove`, then add `add` (appending to lines already kept
-    under the same claim_id).
+    A store applies it mechanically with `apply_change`: drop `remove`, then add `add` (appending to
+    lines already kept under the same claim_id: a claim sent again adds the lines that were not denied).
     """
 
     remove: tuple[str, ...] = ()
@@ -59,15 +61,32 @@ class HistoryChange(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 NO_CHANGE = HistoryChange()
 
 
+def apply_change(claims: dict[str, ClaimLines], change: HistoryChange) -> None:
+    """THE rule every store follows (memory here; Redis mirrors it in its commit script): drop the claims
+    `remove` names, then append `add`'s lines under its claim_id (after lines already kept there)."""
+    for claim_id in change.remove:
+        claims.pop(claim_id, None)
+    add = change.add
+    if add is not None:
+        kept = claims.get(add.claim_id)
+        claims[add.claim_id] = add if kept is None else ClaimLines(claim_id=add.claim_id, lines=kept.lines + add.lines)
+
+
+_claim_id = operator.attrgetter("claim_id")
+_NOTHING: Mapping[str, Sequence[HistoryLine]] = MappingProxyType({})
+
+
 class PatientHistory:
     """One patient's earlier claims, read-only, indexed for the question every edit asks:
     which lines did this provider bill on this date of service?"""
 
-    __slots__ = ("_by_claim", "_by_provider_day")
+    __slots__ = ("_by_claim", "_on_day", "removed")
 
-    def __init__(self, claims: Iterable[ClaimLines] = ()) -> None:
+    def __init__(self, claims: Iterable[ClaimLines] = (), *, removed: frozenset[str] = frozenset()) -> None:
         self._by_claim: dict[str, ClaimLines] = {claim.claim_id: claim for claim in claims}
-        self._by_provider_day: dict[tuple[str, dt.date], list[HistoryLine]] | None = None  # built on first question
+        self.removed = removed
+        """Claims taken out of this view for the claim being edited (the original of a replacement or void)."""
+        self._on_day: dict[tuple[str, dt.date], Mapping[str, Sequence[HistoryLine]]] = {}  # answers, kept per question
 
     def __bool__(self) -> bool:
         return bool(self._by_claim)
@@ -79,21 +98,44 @@ class PatientHistory:
     def has_claim(self, claim_id: str) -> bool:
         return claim_id in self._by_claim
 
+    def codes_on(self, provider: str, day: dt.date) -> Mapping[str, Sequence[HistoryLine]]:
+        """Lines of earlier claims by `provider` on `day`, by code (empty when none): the question every edit asks."""
+        key = (provider, day)
+        found = self._on_day.get(key)
+        if found is None:
+            # One scan per (provider, day) asked, not an index of every line: a claim asks about one or two days,
+            # and a patient's history is mostly other days.
+            lines = [
+                line
+                for claim in self._by_claim.values()
+                for line in claim.lines
+                if line.date_of_service == day and line.provider == provider
+            ]
+            if lines:
+                # By claim_id (a stable sort keeps each claim's line order), not by the store's order (a Redis
+                # hash has none): findings read the same from every store.
+                lines.sort(key=_claim_id)
+                by_code: dict[str, list[HistoryLine]] = {}
+                for line in lines:
+                    by_code.setdefault(line.code, []).append(line)
+                found = by_code
+            else:
+                found = _NOTHING
+            self._on_day[key] = found
+        return found
+
     def lines_on(self, provider: str, day: dt.date) -> Sequence[HistoryLine]:
-        """Lines of earlier claims by `provider` on `day` (empty when none)."""
-        index = self._by_provider_day
-        if index is None:
-            index = {}
-            for claim in self._by_claim.values():
-                for line in claim.lines:
-                    index.setdefault((line.provider, line.date_of_service), []).append(line)
-            self._by_provider_day = index
-        return index.get((provider, day), ())
+        """Lines of earlier claims by `provider` on `day` (empty when none), code by code."""
+        on_day = self.codes_on(provider, day)
+        return [line for lines in on_day.values() for line in lines] if on_day else ()
 
     def without(self, claim_ids: Iterable[str]) -> PatientHistory:
-        """This history with those claims' lines gone (a replacement is edited without its original)."""
-        gone = set(claim_ids)
-        return PatientHistory(claim for claim_id, claim in self._by_claim.items() if claim_id not in gone)
+        """This history with those claims' lines gone (a replacement is edited without its original); `removed` says which."""
+        gone = frozenset(claim_ids)
+        if not gone:
+            return self
+        claims = (claim for claim_id, claim in self._by_claim.items() if claim_id not in gone)
+        return PatientHistory(claims, removed=self.removed | (gone & self._by_claim.keys()))
 
 
 EMPTY_HISTORY = PatientHistory()

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from contracts import AddOnFacts, Claim, Finding
 from edits.base import Edit
+from edits.history.model import PatientHistory
+from edits.lines import provider_of
 from edits.reference.model import CONTRACTOR_DEFINED_PRIMARY, AddOnPairing, ReferenceSet
 
 
@@ -18,16 +20,20 @@ class AddonWithoutPrimary(Edit):
     listed primaries, type 2 the contractor's list (policy option
     `contractor_primaries`, add-on code -> primaries), type 3 both. The edit
     fires when no line on the claim with the same date of service bills one of
-    them. Several add-on lines may share one primary. A type 2 add-on with no
-    configured primaries is not judged.
+    them for the same provider (line rendering NPI, else claim rendering NPI,
+    else billing NPI), and no earlier claim of the patient in history has one
+    on that date by that provider. Several add-on lines may share one primary.
+    A type 2 add-on with no configured primaries is not judged.
 
     Why: an add-on code describes work done in addition to a primary procedure
     and is payable only with it (same patient, same date of service, same
     practitioner).
 
-    Fails: 64629 x1 on 2025-03-04 with no 64628 on the claim.
+    Fails: 64629 x1 on 2025-03-04 with no 64628 on the claim; or with 64628 billed
+    by another rendering provider.
 
-    Passes: 64628 x1 and 64629 x2 on 2025-03-04; or 64636 with 64635 on the same date.
+    Passes: 64628 x1 and 64629 x2 on 2025-03-04; or 64636 with 64635 on the same
+    date; or 64629 alone when an earlier claim has 64628 by the same provider that day.
 
     Source: CMS NCCI add-on code edits (NCCI Policy Manual, chapter I, section
     R; the quarterly Add-on Code Edit Table with AOC edit types 1, 2, 3).
@@ -35,6 +41,7 @@ class AddonWithoutPrimary(Edit):
 
     name = "addon-without-primary"
     default_severity = "deny"
+    uses_history = True
 
     def __init__(self, severity: str | None = None, options: Mapping[str, object] | None = None) -> None:
         super().__init__(severity, options)  # type: ignore[arg-type]
@@ -60,8 +67,14 @@ class AddonWithoutPrimary(Edit):
         return frozenset(primaries)
 
     def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
+        return self._check(claim, reference, None)
+
+    def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> list[Finding]:
+        return self._check(claim, reference, history or None)
+
+    def _check(self, claim: Claim, reference: ReferenceSet, history: PatientHistory | None) -> list[Finding]:
         findings: list[Finding] = []
-        billed: dict[dt.date, set[str]] | None = None
+        billed: dict[tuple[dt.date, str], set[str]] | None = None
         refs = reference.references
         only = refs[0] if len(refs) == 1 else None  # one period: no per-line date lookup
         for line in claim.lines:
@@ -76,21 +89,25 @@ class AddonWithoutPrimary(Edit):
             if billed is None:
                 billed = {}
                 for other in claim.lines:
-                    billed.setdefault(other.date_of_service, set()).add(other.code)
-            if primaries.isdisjoint(billed[day]):
-                sought = tuple(sorted(primaries))
-                findings.append(
-                    Finding(
-                        edit=self.name,
-                        severity=self.severity,
-                        lines=(line.line_number,),
-                        code=line.code,
-                        message=(
-                            f"{line.code} is an add-on code and is paid only with its primary procedure on the same date of service; "
-                            f"none of {', '.join(sought)} is billed on {day.isoformat()}."
-                        ),
-                        reference_version=ref.version,
-                        facts=AddOnFacts(primaries_sought=sought),
-                    )
+                    billed.setdefault((other.date_of_service, provider_of(claim, other)), set()).add(other.code)
+            provider = provider_of(claim, line)
+            if not primaries.isdisjoint(billed[(day, provider)]):
+                continue
+            if history is not None and not primaries.isdisjoint(history.codes_on(provider, day)):
+                continue  # the primary is on an earlier claim of the same date and provider
+            sought = tuple(sorted(primaries))
+            findings.append(
+                Finding(
+                    edit=self.name,
+                    severity=self.severity,
+                    lines=(line.line_number,),
+                    code=line.code,
+                    message=(
+                        f"{line.code} is an add-on code and is paid only with its primary procedure on the same date of service "
+                        f"by the same provider; none of {', '.join(sought)} is billed on {day.isoformat()} by this provider."
+                    ),
+                    reference_version=ref.version,
+                    facts=AddOnFacts(primaries_sought=sought),
                 )
+            )
         return findings

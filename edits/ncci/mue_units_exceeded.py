@@ -25,6 +25,12 @@ def _exact(total: float) -> float:
     return int(total) if total.is_integer() else total
 
 
+def _history_has_any(claim: Claim, date_edits: list[tuple[ServiceLine, Reference, MueEntry]], history: PatientHistory) -> bool:
+    """Whether history holds one of these lines' codes on its date by its provider (mostly not: then no summing)."""
+    codes_on = history.codes_on
+    return any(line.code in codes_on(provider_of(claim, line), line.date_of_service) for line, _, _ in date_edits)
+
+
 class MueUnitsExceeded(Edit):
     """More units of a code are billed than its Medically Unlikely Edit (MUE) allows.
 
@@ -68,6 +74,9 @@ class MueUnitsExceeded(Edit):
     def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> list[Finding]:
         if not history:
             return self.check(claim, reference)
+        refs = reference.references
+        if len(refs) == 1:
+            return self._one_period(claim, refs[0], history)
         return self._general(claim, reference, history)
 
     def _general(self, claim: Claim, reference: ReferenceSet, history: PatientHistory | None) -> list[Finding]:
@@ -87,11 +96,11 @@ class MueUnitsExceeded(Edit):
             findings += self._date_of_service_findings(claim, date_edits, history)
         return findings
 
-    def _one_period(self, claim: Claim, ref: Reference) -> list[Finding]:
-        """The usual reference set, one period, no history: the same answers as the general path, with less work per line.
+    def _one_period(self, claim: Claim, ref: Reference, history: PatientHistory | None = None) -> list[Finding]:
+        """The usual reference set, one period: the same answers as the general path, with less work per line.
 
-        Lines with no MUE cost one lookup. MAI 2/3 lines are summed per code, date and provider only when a
-        code repeats; otherwise each total is one line's units and only a line over its MUE matters.
+        Lines with no MUE cost one lookup. Without history, MAI 2/3 lines are summed per code, date and provider
+        only when a code repeats; otherwise each total is one line's units and only a line over its MUE matters.
         """
         mue_of = ref.mue.get
         findings: list[Finding] = []
@@ -109,6 +118,9 @@ class MueUnitsExceeded(Edit):
                 date_edits.append((line, ref, mue))
         if date_edits is None:
             return findings
+        if history is not None and _history_has_any(claim, date_edits, history):
+            return findings + self._date_of_service_findings(claim, date_edits, history)
+        # Without history, or history has none of these codes on these days and providers: the claim alone decides.
         if len(date_edits) > 1 and len({line.code for line, _, _ in date_edits}) < len(date_edits):
             return findings + self._date_of_service_findings(claim, date_edits, None)
         for line, _, mue in date_edits:
@@ -135,9 +147,7 @@ class MueUnitsExceeded(Edit):
                 group.append(line)
         for code, day, provider, ref, mue in firsts:
             lines = groups[(code, day, provider)]
-            earlier: Sequence[HistoryLine] = ()
-            if history is not None:
-                earlier = [old for old in history.lines_on(provider, day) if old.code == code]
+            earlier: Sequence[HistoryLine] = () if history is None else history.codes_on(provider, day).get(code, ())
             # fsum is exact, so line order cannot change the total
             total = _exact(math.fsum([*(line.units for line in lines), *(old.units for old in earlier)]))
             if total > mue.value:

@@ -146,6 +146,7 @@ def test_builtin_edit_names_are_stable() -> None:
         "modifier-50-on-addon",
         "modifier-51-on-addon",
         "duplicate-service",
+        "original-claim-not-found",
     ]
     assert all_edits()[: len(BUILTIN_EDITS)] == BUILTIN_EDITS
 

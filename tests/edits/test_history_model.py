@@ -9,7 +9,8 @@ import msgspec
 
 from contracts import Claim, ClaimSubmitted
 from edits import Engine, load_default_reference
-from edits.history import ClaimLines, HistoryLine, PatientHistory
+from edits.history import ClaimLines, HistoryChange, HistoryLine, PatientHistory, apply_change
+from edits.policy import parse_policy
 
 ENGINE = Engine(load_default_reference())
 DAY = dt.date(2025, 11, 3)
@@ -57,3 +58,84 @@ def test_lines_on_answers_by_provider_and_date() -> None:
     assert history.lines_on("1234567893", DAY + dt.timedelta(days=1)) == ()
     assert history.lines_on("9999999999", DAY) == ()
     assert not history.without(["A", "B"])
+
+
+def test_a_void_whose_original_is_not_found_gets_only_the_info_finding() -> None:
+    # 64629 x9 alone would draw MUE and add-on findings: a void is judged only by original-claim-not-found.
+    result, change = ENGINE.edit_with_history(event("V", ("64629", 9), claim_frequency_code="8", original_claim_id="Z"),
+                                              PatientHistory([earlier("A")]))
+    assert [(f.edit, f.severity, f.lines) for f in result.findings] == [("original-claim-not-found", "info", (1,))]
+    assert result.outcome == "pass"
+    assert change.empty
+
+
+def test_a_replacement_whose_original_is_not_found_removes_nothing_and_enters_history() -> None:
+    findings, change = ENGINE.run_with_history(event("B", ("64628", 1), claim_frequency_code="7", original_claim_id="Z").claim,
+                                               PatientHistory([earlier("A", "64629")]))
+    assert [f.edit for f in findings] == ["original-claim-not-found"]
+    assert change.remove == ()
+    assert change.add is not None
+    assert [line.code for line in change.add.lines] == ["64628"]
+
+
+def test_a_replacement_is_not_a_duplicate_of_its_original() -> None:
+    history = PatientHistory([earlier("A")])
+    sent_again, _ = ENGINE.run_with_history(event("A", ("64628", 1)).claim, history)
+    replaced, change = ENGINE.run_with_history(event("A", ("64628", 1), claim_frequency_code="7").claim, history)
+    assert [f.edit for f in sent_again] == ["duplicate-service"]
+    assert replaced == ()
+    assert change.remove == ("A",)
+
+
+def test_run_with_history_gives_the_findings_of_edit_with_history() -> None:
+    history = PatientHistory([earlier("A"), earlier("B", "64629")])
+    submitted = event("C", ("64629", 2), ("64628", 1))
+    result, change = ENGINE.edit_with_history(submitted, history)
+    assert ENGINE.run_with_history(submitted.claim, history) == (result.findings, change)
+    assert ENGINE.run(submitted.claim, history) == result.findings
+    assert ENGINE.run(submitted.claim) != result.findings  # alone, the claim is clean
+
+
+def test_denied_means_deny_after_the_policy_overrides() -> None:
+    # 64629 x3 over its MUE: denied by default, so it stays out of history; turned into review, it enters.
+    claim = event("A", ("64628", 1), ("64629", 3)).claim
+    _, plain = ENGINE.run_with_history(claim, PatientHistory())
+    reviewed = Engine(ENGINE.reference, parse_policy('[edits.mue-units-exceeded]\nseverity = "review"\n'))
+    findings, change = reviewed.run_with_history(claim, PatientHistory())
+    assert plain.add is not None
+    assert [line.code for line in plain.add.lines] == ["64628"]
+    assert [(f.edit, f.severity) for f in findings] == [("mue-units-exceeded", "review")]
+    assert change.add is not None
+    assert [line.code for line in change.add.lines] == ["64628", "64629"]
+
+
+def test_a_disabled_edit_keeps_nothing_out_of_history() -> None:
+    history = PatientHistory([earlier("A")])
+    claim = event("A", ("64628", 1)).claim  # sent again: a duplicate
+    lenient = Engine(ENGINE.reference, parse_policy("[edits.duplicate-service]\nenabled = false\n"))
+    findings, change = lenient.run_with_history(claim, history)
+    assert findings == ()
+    assert change.add is not None
+
+
+def test_an_original_not_found_raised_to_deny_keeps_the_replacement_out() -> None:
+    strict = Engine(ENGINE.reference, parse_policy('[edits.original-claim-not-found]\nseverity = "deny"\n'))
+    _, change = strict.run_with_history(event("B", ("64628", 1), claim_frequency_code="7", original_claim_id="Z").claim, PatientHistory())
+    assert change.empty
+
+
+def test_apply_change_drops_then_appends_under_the_claim_id() -> None:
+    claims = {"A": earlier("A"), "B": earlier("B", "64629")}
+    apply_change(claims, HistoryChange(remove=("A", "missing"), add=earlier("B", "20610")))
+    assert list(claims) == ["B"]
+    assert [line.code for line in claims["B"].lines] == ["64629", "20610"]
+    apply_change(claims, HistoryChange(add=earlier("C")))
+    assert sorted(claims) == ["B", "C"]
+    apply_change(claims, HistoryChange(remove=("B", "C")))
+    assert claims == {}
+
+
+def test_history_order_does_not_depend_on_the_store_order() -> None:
+    forward = PatientHistory([earlier("A"), earlier("B")])
+    backward = PatientHistory([earlier("B"), earlier("A")])
+    assert forward.lines_on("1234567893", DAY) == backward.lines_on("1234567893", DAY)

@@ -30,10 +30,12 @@ CLAIMS: dict[str, tuple[Line, ...]] = {
 }
 
 
-def claim(claim_id: str, lines: tuple[Line, ...] | None = None) -> Claim:
+def claim(claim_id: str, lines: tuple[Line, ...] | None = None, patient_id: str | None = None) -> Claim:
     return Claim(
         claim_id=claim_id,
-        patient_id=f"P-test-{claim_id}",  # one patient per claim: claims spread over partitions
+        # One patient per claim (and per round, when a claim is sent again): these tests are about reference
+        # changes, so no claim may be another's history (a claim sent twice for one patient is a duplicate).
+        patient_id=patient_id or f"P-{claim_id}",
         billing_provider_npi="1234567893",
         lines=tuple(
             ServiceLine(line_number=number, code=code, modifiers=modifiers, units=units, date_of_service=DOS)
@@ -43,10 +45,11 @@ def claim(claim_id: str, lines: tuple[Line, ...] | None = None) -> Claim:
 
 
 def event(claim_id: str, event_id: str | None = None) -> ClaimSubmitted:
+    """The claim as an event; its patient is named after the event id, so a claim sent again is another patient's."""
     return ClaimSubmitted(
         event_id=event_id or f"E-{claim_id}",
         occurred_at=dt.datetime(2025, 11, 3, 12, 0, tzinfo=dt.UTC),
-        claim=claim(claim_id),
+        claim=claim(claim_id, patient_id=f"P-{event_id}" if event_id else None),
     )
 
 

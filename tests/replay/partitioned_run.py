@@ -22,8 +22,8 @@ P = 3
 
 
 def _in_partition(base: str, index: int) -> str:
-    """A claim id `<base>-<n>` whose patient (`P-test-<claim id>`) lands in partition `index`."""
-    return next(f"{base}-{n}" for n in itertools.count() if partition_of(f"P-test-{base}-{n}", P) == index)
+    """A claim id `<base>-<n>` whose patient (`P-<claim id>`, tests/replay/helpers.py) lands in partition `index`."""
+    return next(f"{base}-{n}" for n in itertools.count() if partition_of(f"P-{base}-{n}", P) == index)
 
 
 # C-three-units (over the bundled MUE of 64629, under an MUE of 3) again, in partition 2.

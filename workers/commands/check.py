@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from contracts import ClaimEdited, InvalidEvent, decode_claim_or_event, encode
-from edits import Engine
 from edits.policy import PolicyError
 from edits.reference.files import ReferenceFileError
 from edits.reference.snapshot import SnapshotError
+from workers.history.offline import HistoryEditor, add_history_arguments, history_store
 from workers.reference_args import UsageError, add_reference_arguments, engine_from_args
 
 
@@ -24,6 +24,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("claims", metavar="CLAIMS", help="JSONL file, or - for standard input")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="table for people (default), json for programs")
+    add_history_arguments(parser, what="the claims of CLAIMS, in file order")
     add_reference_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -67,18 +68,19 @@ def result_table(result: ClaimEdited, line: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        engine = engine_from_args(args)
+        editor = HistoryEditor(engine_from_args(args), history_store(args))
     except (UsageError, PolicyError, ReferenceFileError, SnapshotError) as error:
         print(f"claim-edit check: {error}", file=sys.stderr)
         return 2
     try:
-        return check_lines(engine, read_lines(args.claims), args.format, sys.stdout)
+        return check_lines(editor, read_lines(args.claims), args.format, sys.stdout)
     except OSError as error:
         print(f"claim-edit check: cannot read {args.claims}: {error.strerror}", file=sys.stderr)
         return 2
 
 
-def check_lines(engine: Engine, lines: Iterator[tuple[int, bytes]], fmt: str, out: IO[str]) -> int:
+def check_lines(editor: HistoryEditor, lines: Iterator[tuple[int, bytes]], fmt: str, out: IO[str]) -> int:
+    """Edit each claim in order (against the history the claims before it built, unless history is off)."""
     invalid = 0
     for number, raw in lines:
         try:
@@ -90,12 +92,13 @@ def check_lines(engine: Engine, lines: Iterator[tuple[int, bytes]], fmt: str, ou
             else:
                 out.write(f"line {number}: INVALID {error.reason}: {error.detail}\n\n")
             continue
-        result = engine.edit(event)
+        result = editor.edit(event)
         if fmt == "json":
             out.write(result_json(result, number).decode() + "\n")
         else:
             out.write(result_table(result, number) + "\n\n")
     if fmt == "table":
-        out.write(f"reference {engine.reference_version}, rule set {engine.ruleset_version}\n")
+        engine = editor.engine
+        out.write(f"reference {engine.reference_version}, rule set {engine.ruleset_version}, {editor.described()}\n")
     return 1 if invalid else 0
 

@@ -25,6 +25,7 @@ import redis
 from contracts import ClaimSubmitted, decode_event
 from edits import Engine
 from workers import connection
+from workers.history.offline import HistoryEditor, add_history_arguments, history_store
 from workers.partitions import DEFAULT_PREFIX, MAX_PARTITIONS, PartitionStreams, all_partitions
 from workers.reference_args import UsageError, add_reference_arguments, engine_from_args
 from workers.replay.baseline import Baseline, FileBaseline, StreamBaseline
@@ -32,13 +33,15 @@ from workers.replay.diff import FAIL_ON
 from workers.replay.partitioned import PartitionBaseline, misplaced, partition_entries
 from workers.replay.progress import ProgressBar
 from workers.replay.report import FORMATS, RENDERERS
-from workers.replay.runner import Republisher, Side, Tally, replay_events, replay_results
+from workers.replay.runner import Republisher, Side, Tally, replay_events, replay_results, warm_history
 from workers.replay.sources import (
     DEFAULT_PAGE,
     RESULT_FIELD,
     FileLines,
     check_range,
     decode_line,
+    id_tuple,
+    just_before,
     parse_bound,
     stream_entries,
     stream_events,
@@ -73,6 +76,13 @@ def register(subparsers: Any) -> None:
                         help=f"prefix of the partition streams [default {DEFAULT_PREFIX}, env CLAIMEDIT_PARTITION_PREFIX]")
     source.add_argument("--start", metavar="ID|TIME", help="first stream id, or ISO 8601 time (inclusive; no offset = UTC)")
     source.add_argument("--end", metavar="ID|TIME", help="last stream id (inclusive), or ISO 8601 time (exclusive; no offset = UTC)")
+    source.add_argument(
+        "--warm-start", metavar="ID|TIME",
+        help="with --stream/--partitions and --start: events from here up to --start only build history (their results are "
+        "not compared), so claims at the start of the range see their patients' earlier claims",
+    )
+    source.add_argument("--warm-events", type=Path, metavar="FILE",
+                        help="with --events: a JSONL of earlier events that only build history, edited in order before FILE")
     source.add_argument("--page", type=int, default=DEFAULT_PAGE, metavar="N", help=f"entries per XRANGE call [default {DEFAULT_PAGE}]")
 
     before = parser.add_argument_group("what to compare with (one of)")
@@ -112,6 +122,7 @@ def register(subparsers: Any) -> None:
     redis_group.add_argument("--redis-cluster", action="store_true", default=None,
                              help="the Redis URL is a Redis Cluster node [env CLAIMEDIT_REDIS_CLUSTER=1]")
     add_redis_security_arguments(redis_group)
+    add_history_arguments(parser, what="the replayed events, in stream order (partition by partition with --partitions)")
     add_reference_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -189,9 +200,22 @@ def _check_choices(args: argparse.Namespace) -> None:
         raise UsageError(f"--page must be at least 1, got {args.page}")
     if args.show is not None and args.show < 0:
         raise UsageError(f"--show must not be negative, got {args.show}")
+    _check_warm(args)
     partitioned = {name for p in _partitions(args) for name in (p.submitted, p.edited)}
     if args.republish and (args.republish in (args.stream, args.baseline_stream) or args.republish in partitioned):
         raise UsageError(f"--republish {args.republish!r} is a stream this replay reads: use a separate sandbox stream")
+
+
+def _check_warm(args: argparse.Namespace) -> None:
+    if (args.warm_start or args.warm_events) and not args.history:
+        raise UsageError("--warm-start/--warm-events build history: they make no sense with --no-history")
+    if args.warm_start and not (args.stream or args.partitions):
+        raise UsageError("--warm-start reads the input stream before --start: give --stream NAME or --partitions P "
+                         "(with --events FILE, give the earlier events as --warm-events FILE)")
+    if args.warm_start and not args.start:
+        raise UsageError("--warm-start warms history up to --start: give --start too")
+    if args.warm_events and not args.events:
+        raise UsageError("--warm-events goes with --events FILE (for streams use --warm-start ID|TIME)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -200,13 +224,16 @@ def run(args: argparse.Namespace) -> int:
         start = parse_bound(args.start, end=False) if args.start else "-"
         end = parse_bound(args.end, end=True) if args.end else "+"
         check_range(start, end)
-        candidate = engine_from_args(args) if not args.candidate_stream else None
-        against = _against_engine(args) if _against_wanted(args) else None
+        warm = parse_bound(args.warm_start, end=False) if args.warm_start else None
+        if warm is not None and id_tuple(warm, end=False) >= id_tuple(start, end=False):
+            raise UsageError(f"--warm-start ({warm}) must be before --start ({start})")
+        candidate = HistoryEditor(engine_from_args(args), history_store(args)) if not args.candidate_stream else None
+        against = HistoryEditor(_against_engine(args), history_store(args)) if _against_wanted(args) else None
     except ValueError as error:
         return _fail(str(error))
     try:
         with ExitStack() as stack:
-            return _replay(args, stack, start, end, candidate, against)
+            return _replay(args, stack, start, end, warm, candidate, against)
     except ValueError as error:  # BaselineError, bad input the flags checks could not see
         return _fail(str(error))
     except OSError as error:
@@ -281,15 +308,17 @@ def _open_baseline(args: argparse.Namespace, client: redis.Redis | None, start: 
     return None
 
 
-def _sides(args: argparse.Namespace, described: str, candidate: Engine | None, against: Engine | None,
+def _sides(args: argparse.Namespace, described: str, candidate: HistoryEditor | None, against: HistoryEditor | None,
            baseline: Baseline | None) -> tuple[Side, Side]:
     if candidate is None:
         after = Side(description=f"recorded results in stream {args.candidate_stream}")
     else:
-        after = Side(description=f"candidate, events from {described}", reference_version=candidate.reference_version,
-                     ruleset_version=candidate.ruleset_version)
+        engine = candidate.engine
+        after = Side(description=f"candidate, events from {described}, {candidate.described()}", reference_version=engine.reference_version,
+                     ruleset_version=engine.ruleset_version)
     if against is not None:
-        before = Side(description="--against engine", reference_version=against.reference_version, ruleset_version=against.ruleset_version)
+        before = Side(description=f"--against engine, {against.described()}", reference_version=against.engine.reference_version,
+                      ruleset_version=against.engine.ruleset_version)
     elif baseline is not None:
         before = Side(description=f"recorded results in {baseline.description} ({baseline.results():,} results)")
     else:
@@ -297,7 +326,24 @@ def _sides(args: argparse.Namespace, described: str, candidate: Engine | None, a
     return before, after
 
 
-def _replay(args: argparse.Namespace, stack: ExitStack, start: str, end: str, candidate: Engine | None, against: Engine | None) -> int:
+def _warm_source(args: argparse.Namespace, client: redis.Redis | None, warm: str | None, start: str) -> _Source | None:
+    """The events that only build history: --warm-events FILE, or the input stream(s) from --warm-start to just before --start."""
+    if args.warm_events:
+        lines = FileLines(args.warm_events)
+        return _Source(lines, "line", str(args.warm_events), lambda count: (lines.done, lines.size), decode_line)
+    if warm is None:
+        return None
+    assert client is not None
+    until = just_before(start)
+    if args.partitions:
+        entries: Iterable[tuple[int | str, bytes | None]] = partition_entries(client, _partitions(args), warm, until, args.page)
+    else:
+        entries = stream_events(client, args.stream, warm, until, args.page)
+    return _Source(entries, "entry", f"[{warm} .. {until}]", lambda count: (count, None), decode_event)
+
+
+def _replay(args: argparse.Namespace, stack: ExitStack, start: str, end: str, warm: str | None, candidate: HistoryEditor | None,
+            against: HistoryEditor | None) -> int:
     client: redis.Redis | None = None
     if args.stream or args.partitions or args.candidate_stream or args.baseline_stream or args.republish:
         client = stack.enter_context(_redis_client(args))
@@ -309,6 +355,11 @@ def _replay(args: argparse.Namespace, stack: ExitStack, start: str, end: str, ca
     tally = Tally(source.kind, args.fail_on)
     stack.callback(tally.spool.close)
     republisher = Republisher(client, args.republish) if args.republish and client is not None else None
+    warming = _warm_source(args, client, warm, start)
+    if warming is not None and candidate is not None:
+        editors = [editor for editor in (candidate, against) if editor is not None]
+        with ProgressBar(f"warming history from {warming.described}", warming.measure) as bar:
+            warm_history(warming.entries, warming.decode, tally, editors, progress=bar.update)
     with ProgressBar(f"replaying {source.described}", source.measure) as bar:
         if candidate is None:
             assert baseline is not None

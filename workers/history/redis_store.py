@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
-from edits.history.model import ClaimLines, HistoryChange, PatientHistory
+from edits.history.model import ClaimLines, HistoryChange, PatientHistory, apply_change
 
 VERSION_FIELD = b""
 HISTORY_TTL_FACTOR = 2  # the TTL is this many times --history-days: claims may arrive up to a year after their date of service
@@ -60,17 +60,12 @@ class StoredHistory:
 
     def apply(self, change: HistoryChange, *, days: int, token: str) -> list[Write]:
         """Apply one committed-to-be change in memory; the hash fields it rewrites. A non-empty change moves the version to `token`."""
-        writes: dict[str, bytes | None] = {}
         claims = self.claims
-        for claim_id in change.remove:
-            if claims.pop(claim_id, None) is not None:
-                writes[claim_id] = None
+        writes: dict[str, bytes | None] = {claim_id: None for claim_id in change.remove if claim_id in claims}
+        apply_change(claims, change)  # the one apply rule (edits/history/model.py); the hash mirrors it field by field
         added = change.add
         if added is not None:
-            kept = claims.get(added.claim_id)
-            merged = added if kept is None else ClaimLines(claim_id=added.claim_id, lines=kept.lines + added.lines)
-            claims[added.claim_id] = merged
-            writes[added.claim_id] = _encode(merged)
+            writes[added.claim_id] = _encode(claims[added.claim_id])
             writes.update(self._prune(added, days))
         if writes:
             self.version = token

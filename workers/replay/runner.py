@@ -17,7 +17,7 @@ import redis
 
 from contracts import ClaimSubmitted, Finding, InvalidEvent, encode, outcome_of
 from contracts.codec import is_event
-from edits import Engine
+from workers.history.offline import HistoryEditor
 from workers.replay.baseline import Baseline, BaselineProblem, decode_row
 from workers.replay.diff import ChangedClaim, FailOn, added_and_removed, digest_of
 from workers.replay.sources import EVENT_FIELD
@@ -44,6 +44,7 @@ class Totals(msgspec.Struct, kw_only=True):
     claims_with_removed: int = 0
     findings_added: int = 0
     findings_removed: int = 0
+    warmed: int = 0  # events before the range that only built history (--warm-start / --warm-events)
 
 
 class EditCount(msgspec.Struct, kw_only=True):
@@ -207,23 +208,54 @@ def _no_progress(_: int) -> None:
     """Used when stderr is not a terminal."""
 
 
+def warm_history(
+    entries: Iterable[tuple[int | str, bytes | None]],
+    decode: Callable[[bytes], ClaimSubmitted],
+    tally: Tally,
+    editors: Iterable[HistoryEditor],
+    progress: Progress = _no_progress,
+) -> None:
+    """Edit events before the replayed range only for what they change in each editor's history.
+
+    Their results are not compared; unreadable ones are skipped (they are not part of the range).
+    """
+    learners = [editor.learn for editor in editors]
+    count = 0
+    for _, raw in entries:
+        if raw is None:
+            continue
+        try:
+            claim = decode(raw).claim
+        except InvalidEvent:
+            continue
+        for learn in learners:
+            learn(claim)
+        count += 1
+        if not count % PROGRESS_EVERY:
+            progress(count)
+    tally.totals.warmed += count
+
+
 def replay_events(
     entries: Iterable[tuple[int | str, bytes | None]],
     decode: Callable[[bytes], ClaimSubmitted],
     tally: Tally,
-    candidate: Engine,
+    candidate: HistoryEditor,
     baseline: Baseline | None = None,
-    against: Engine | None = None,
+    against: HistoryEditor | None = None,
     republisher: Republisher | None = None,
     progress: Progress = _no_progress,
 ) -> None:
     """Run each event through `candidate` and compare with `baseline` (recorded) or `against` (another engine).
 
-    With neither, events are only decoded (and republished when asked).
+    With history, each editor edits the events in order against the history the earlier ones built (its
+    own: a different rule set denies different lines), so an event without a baseline is still edited.
+    With neither baseline nor against, events are only decoded (and republished when asked).
     """
     totals = tally.totals
-    run = candidate.run
-    run_before = against.run if against is not None else None
+    run = candidate.findings
+    run_before = against.findings if against is not None else None
+    learn = candidate.learn
     match = baseline.match if baseline is not None else None
     count = 0
     for where, raw in entries:
@@ -253,6 +285,7 @@ def replay_events(
             continue
         hit = match(event.event_id, claim.claim_id)
         if hit is None:
+            learn(claim)  # with history: not compared, but what it changes in history counts for the claims after it
             totals.without_baseline += 1
             continue
         after = run(claim)

@@ -76,6 +76,16 @@ def check_range(start: str, end: str) -> None:
         raise BoundError(f"the range is empty: --start ({start}) is after --end ({end})")
 
 
+def just_before(stream_id: str) -> str:
+    """The greatest id smaller than an XRANGE start bound: the inclusive end of the range before it."""
+    ms, seq = id_tuple(stream_id, end=False)
+    if seq:
+        return f"{ms}-{seq - 1}"
+    if ms == 0:
+        raise BoundError(f"nothing is before {stream_id}")
+    return f"{ms - 1}-{_MAX_SEQ}"
+
+
 def _after(stream_id: bytes) -> str:
     """The smallest id greater than `stream_id`, to start the next XRANGE page (works before Redis 6.2's `(`)."""
     ms, _, seq = stream_id.decode().partition("-")
