@@ -10,7 +10,10 @@ Per entry, in this order:
    rewritten claims, HDEL the removed ones, the version field set to the entry's new version, the TTL
    refreshed). So a redelivered entry, a reclaimed one or a duplicate event never changes history twice,
    and a result and its history change happen together or not at all.
-Versions are tokens that never repeat (a random per-process prefix and a counter), not counters: a
+The TTL is refreshed (PEXPIRE) only when the version's leading day number (the writing worker's day since
+the epoch) changes: a TTL of twice --history-days loses at most a day that way, and most claims of a busy
+patient skip the call.
+Versions are tokens that never repeat (day, a random per-process prefix and a counter), not counters: a
 counter could come back to the value an edit read after another worker's change (and a batch's later
 claims of a patient expect the version its earlier claim writes, which no other commit can write).
 
@@ -44,8 +47,9 @@ for i = 1, #items, 8 do
   local result = items[i + 1] == 'r'
   local hkey = items[i + 4]
   local current = true
+  local version = ''
   if hkey ~= '' then
-    local version = redis.call('HGET', hkey, '')
+    version = redis.call('HGET', hkey, '')
     if not version then version = '' end
     current = version == items[i + 5]
   end
@@ -73,7 +77,9 @@ for i = 1, #items, 8 do
           end
         end
         redis.call('HSET', hkey, unpack(set))
-        redis.call('PEXPIRE', hkey, ttl_ms)
+        if string.match(version, '^%d+') ~= string.match(items[i + 6], '^%d+') then
+          redis.call('PEXPIRE', hkey, ttl_ms)  -- once a day per patient is enough for a TTL of many days
+        end
       end
     else
       redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'dead_letter', items[i + 2])

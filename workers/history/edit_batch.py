@@ -9,6 +9,7 @@ key, the version the edit saw, the version its change writes, and the hash field
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
 
 import redis.asyncio as aioredis
@@ -102,8 +103,9 @@ class HistoryPreparer(BatchPreparer):
         self._tokens = 0
 
     def _token(self) -> str:
+        """`<day since the epoch>.<process prefix>.<counter>`: unique; the day lets the commit script refresh the TTL once a day."""
         self._tokens += 1
-        return f"{self._token_prefix}.{self._tokens}"
+        return f"{int(time.time()) // 86_400}.{self._token_prefix}.{self._tokens}"
 
     async def prepare_batch(
         self,
