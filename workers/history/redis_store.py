@@ -78,6 +78,9 @@ class StoredHistory:
         Cheap in the usual case: the dates kept are known after one pass per patient and batch, and nothing
         is scanned again unless the oldest date kept falls behind the horizon.
         """
+        if len(self.claims) == 1:  # only the claim just added (a patient's first claim, mostly): nothing to drop
+            self._span = None
+            return {}
         span = self._span if self._span is not None else _span(self.claims.values())
         new = _span((added,))
         if span is None or new is None:
