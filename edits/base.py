@@ -43,5 +43,6 @@ class Edit:
 
     def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> Iterable[Finding]:
         """The check over this claim and the patient's earlier claims (without its original, for a
-        replacement or void); by default it is `check`."""
+        replacement or void); by default it is `check`. With an empty history it must find what
+        `check` finds, except for a replacement or void (the engine calls `check` then)."""
         return self.check(claim, reference)

@@ -77,7 +77,8 @@ class Engine:
         """Findings against history, and the claims this one takes out of it (the original of a replacement or void)."""
         frequency = claim.claim_frequency_code
         if frequency not in REPLACES:
-            return self._run(claim, self.edits, history), ()
+            # An empty history changes no edit's answer (Edit.check_with_history's contract): skip asking it.
+            return self._run(claim, self.edits, history if history else None), ()
         original = claim.original_claim_id or claim.claim_id
         remove = (original,) if history.has_claim(original) else ()
         history = history.without(remove)

@@ -100,6 +100,8 @@ class PatientHistory:
 
     def codes_on(self, provider: str, day: dt.date) -> Mapping[str, Sequence[HistoryLine]]:
         """Lines of earlier claims by `provider` on `day`, by code (empty when none): the question every edit asks."""
+        if not self._by_claim:
+            return _NOTHING  # and nothing cached: EMPTY_HISTORY is shared
         key = (provider, day)
         found = self._on_day.get(key)
         if found is None:

@@ -9,7 +9,7 @@ import msgspec
 
 from contracts import Claim, ClaimSubmitted
 from edits import Engine, load_default_reference
-from edits.history import ClaimLines, HistoryChange, HistoryLine, PatientHistory, apply_change
+from edits.history import EMPTY_HISTORY, ClaimLines, HistoryChange, HistoryLine, PatientHistory, apply_change
 from edits.policy import parse_policy
 
 ENGINE = Engine(load_default_reference())
@@ -139,3 +139,9 @@ def test_history_order_does_not_depend_on_the_store_order() -> None:
     forward = PatientHistory([earlier("A"), earlier("B")])
     backward = PatientHistory([earlier("B"), earlier("A")])
     assert forward.lines_on("1234567893", DAY) == backward.lines_on("1234567893", DAY)
+
+
+def test_the_shared_empty_history_keeps_no_answers() -> None:
+    assert EMPTY_HISTORY.codes_on("1234567893", DAY) == {}
+    assert EMPTY_HISTORY.lines_on("1234567893", DAY) == ()
+    assert EMPTY_HISTORY._on_day == {}  # shared by every claim of a patient without history: it must not grow

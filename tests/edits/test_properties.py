@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import Claim, ServiceLine
+from contracts import Claim, Finding, MueFacts, ServiceLine
 from edits.engine import Engine
+from edits.history import PatientHistory
+from edits.policy import parse_policy
 from edits.reference.model import AddOnPairing, FeeScheduleEntry, MueEntry, Reference, ReferenceSet
 
 CODES = ["64628", "64629", "64635", "64636", "64490", "64491", "64492", "99213", "0596T", "20610"]
@@ -71,3 +74,52 @@ def test_line_order_does_not_change_the_findings(claim: Claim) -> None:
         return sorted(repr(f) for f in findings)
 
     assert key(ENGINE.run(claim)) == key(ENGINE.run(reordered))
+
+
+@settings(max_examples=150, deadline=None)
+@given(claims)
+def test_a_claim_sent_twice_is_a_duplicate_line_by_line_and_its_replacement_is_not(claim: Claim) -> None:
+    """Whatever the claim: sent again, every line of it that entered history and is no declared repeat is a
+    duplicate naming itself; sent as a replacement, nothing is a duplicate and its original leaves history."""
+    _, change = ENGINE.run_with_history(claim, PatientHistory())
+    history = PatientHistory([change.add] if change.add is not None else [])
+    entered = {line.line_number for line in change.add.lines} if change.add is not None else set()
+    again, _ = ENGINE.run_with_history(claim, history)
+    duplicates = {f.lines[0]: f for f in again if f.edit == "duplicate-service"}
+    repeats = {line.line_number for line in claim.lines if {"76", "77", "91"} & set(line.modifiers)}
+    # A line also matches an identical line of the claim that entered under another number: at least itself.
+    assert set(duplicates) >= entered - repeats
+    for number, finding in duplicates.items():
+        assert number not in repeats
+        assert all(earlier.claim_id == "C" for earlier in finding.history)
+    replaced, replacing = ENGINE.run_with_history(msgspec.structs.replace(claim, claim_frequency_code="7"), history)
+    assert not [f for f in replaced if f.edit == "duplicate-service"]
+    assert replacing.remove == (("C",) if change.add is not None else ())
+
+
+@settings(max_examples=150, deadline=None)
+@given(claims, st.integers(1, 49))
+def test_splitting_a_claim_in_two_keeps_the_mue_date_of_service_verdict(claim: Claim, cut: int) -> None:
+    """MAI 2/3 units are summed across claims as within one: the second half, edited against the first, is over the
+    MUE for a (code, date) exactly when the whole claim is and the second half bills that code that date."""
+    first, second = claim.lines[:cut], claim.lines[cut:]
+    if not first or not second:
+        return
+    reviewed = Engine(REFERENCE, parse_policy('[edits.mue-units-exceeded]\nseverity = "review"\n'))  # nothing denied: all enters
+    as_one = {(f.code, claim_line(claim, f.lines[0]).date_of_service) for f in reviewed.run(claim) if date_of_service_mue(f)}
+    head = msgspec.structs.replace(claim, claim_id="A", lines=first)
+    tail = msgspec.structs.replace(claim, claim_id="B", lines=second)
+    _, change = reviewed.run_with_history(head, PatientHistory())
+    history = PatientHistory([change.add] if change.add is not None else [])
+    split = {(f.code, claim_line(tail, f.lines[0]).date_of_service) for f in reviewed.run_with_history(tail, history)[0]
+             if date_of_service_mue(f)}
+    in_tail = {(line.code, line.date_of_service) for line in second}
+    assert split == as_one & in_tail
+
+
+def date_of_service_mue(finding: Finding) -> bool:
+    return isinstance(finding.facts, MueFacts) and finding.facts.mai != 1
+
+
+def claim_line(claim: Claim, number: int) -> ServiceLine:
+    return next(line for line in claim.lines if line.line_number == number)
