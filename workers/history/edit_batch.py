@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 
 import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import RedisError
 
 from contracts import ClaimEdited, ClaimSubmitted, DeadLetter, encode
 from edits import Engine
@@ -20,6 +22,8 @@ from workers.batch import BatchPreparer, Fields, PayloadBudget, PreparedBatch, R
 from workers.history.patient_keys import PatientKeys
 from workers.history.redis_store import HistoryReader, StoredHistory, Write
 from workers.metrics import WorkerMetrics
+
+log = structlog.get_logger("claimedit.history")
 
 RESULT_KIND = "r"
 DEAD_LETTER_KIND = "d"
@@ -160,7 +164,14 @@ class HistoryPreparer(BatchPreparer):
         return found
 
     async def _read(self, keys: Iterable[str]) -> dict[str, StoredHistory]:
-        patients = await self.reader.read(keys)
+        """The histories; a Redis error propagates: the batch is not edited, its entries stay pending and are
+        reclaimed after --claim-idle-ms, as when a worker dies before its commit."""
+        try:
+            patients = await self.reader.read(keys)
+        except RedisError as error:
+            self.metrics.redis_errors.labels("read").inc()
+            log.warning("history read failed; the batch stays pending and will be reclaimed", error=str(error)[:200])
+            raise
         self.metrics.record_history_read(patients.values())
         return patients
 
