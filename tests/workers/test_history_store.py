@@ -168,3 +168,40 @@ def test_history_on_without_a_key_refuses_to_start_naming_the_variable() -> None
     assert settings_from(env={}).history is False
     assert settings_from(env={"CLAIMEDIT_HISTORY": "1", "CLAIMEDIT_HISTORY_KEY": HISTORY_KEY}).history_secret() == HISTORY_KEY.encode()
     assert HISTORY_KEY not in repr(settings_from(env={"CLAIMEDIT_HISTORY": "1", "CLAIMEDIT_HISTORY_KEY": HISTORY_KEY}))
+
+
+def test_an_entry_still_conflicting_after_the_last_re_edit_stays_pending_then_commits(redis_client: redis.Redis, redis_url: str) -> None:
+    """With no re-edit rounds left, the stale entry is neither acked nor published: it stays pending, and the next
+    pass over this consumer's pending entries (as after a restart or a reclaim) edits and commits it."""
+    redis_client.xgroup_create(STREAM, "claim-edit", id="0", mkstream=True)
+    first, second = patient_event("P-1"), patient_event("P-1")
+    submit(redis_client, STREAM, [first, second])
+    entries = _read(redis_client, 2)
+
+    async def scenario() -> WorkerMetrics:
+        client = aioredis.Redis.from_url(redis_url)
+        metrics = WorkerMetrics(["duplicate-service"], "test")
+        preparer = HistoryPreparer(Engine(tiny_reference()), stream=STREAM, consumer="test-1", max_event_bytes=1 << 20, client=client,
+                                   secret=HISTORY_KEY.encode(), days=365, metrics=metrics)
+        committer = Committer(client, stream=STREAM, group="claim-edit", result_stream="claims.edited",
+                              deadletter_stream="claims.deadletter", maxlen=10_000, metrics=metrics, health=Health(),
+                              history_ttl_ms=86_400_000, max_reedits=0)
+        batch_n = await preparer.prepare_batch([entries[0][0]], [entries[0][1]])
+        batch_n1 = await preparer.prepare_batch([entries[1][0]], [entries[1][1]])
+        await committer.commit(batch_n)
+        summary = await committer.commit(batch_n1)
+        assert summary is not None
+        assert (summary.acked, summary.left_pending) == (0, 1)
+        assert redis_client.xlen("claims.edited") == 1
+        pending = redis_client.xreadgroup("claim-edit", "test-1", {STREAM: "0"}, count=10)
+        ids, fields = [e[0] for e in pending[0][1]], [e[1] for e in pending[0][1]]  # type: ignore[index]
+        assert ids == [entries[1][0]]
+        await committer.commit(await preparer.prepare_batch(ids, fields, source="pending"))
+        await client.aclose()
+        return metrics
+
+    metrics = asyncio.run(scenario())
+    assert metrics.history_unresolved._value.get() == 1
+    by_event = {r.event_id: r for r in results(redis_client)}
+    assert duplicate_lines(by_event[second.event_id]) == {1, 2}
+    assert audit_history(redis_client, [first, second], by_event.values(), dict.fromkeys(by_event, STREAM)) == 2
