@@ -4,9 +4,10 @@
 
 Starts its own throwaway Redis, writes a full-size reference snapshot to a temporary
 directory, and runs, in this order: (d) offline engine cost curves (with the PTP table and without it,
-as the same run's baseline), (e) snapshot load and memory, (g) `reference build` of four full-size
-NCCI PTP files, (b) the naive FastStream baseline, (a) one `claim-edit worker` process, (f) two worker
-processes, (c) latency under an open-loop load at fractions of (a)'s rate. Throughput figures
+as the same run's baseline), (e) snapshot load and memory, (i) `reference build` of four full-size
+NCCI PTP files, (b) the naive FastStream baseline, (a) one `claim-edit worker` process, (g) the same
+worker with claim history on (same claims, same run), (f) two worker processes, (c) latency under an
+open-loop load at fractions of (a)'s rate, and (h) with history on at 50% of (g)'s rate. Throughput figures
 are also given as ratios to the baseline measured in the same run, so machine noise cancels.
 """
 
@@ -16,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +29,7 @@ import redis
 from bench import machine
 from bench.claims import ClaimMaker
 from bench.engine_cost import engine_curves
+from bench.history_size import history_size
 from bench.latency import latency_at_rates
 from bench.memory import measure
 from bench.ptp_build import ptp_build
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         save_snapshot(refset, full_path)
         report["memory"] = {"bundled_snapshot": measure(DEFAULT_SNAPSHOT), "full_snapshot": measure(full_path)}
 
-        _say("(g) reference build of four NCCI PTP files ...")
+        _say("(i) reference build of four NCCI PTP files ...")
         ptp_dir = tmp / "ptp"
         ptp_dir.mkdir()
         report["ptp_build"] = ptp_build(ptp_dir, quick=args.quick)
@@ -99,15 +102,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         naive = drain(client, url, payloads[: args.naive_claims], kind="naive", reference=full_path, log_dir=tmp)
         _say(f"(a) one claim-edit worker, {args.claims} claims ...")
         one = drain(client, url, payloads, kind="worker", reference=full_path, log_dir=tmp, batch_size=args.batch_size)
+        key_file = tmp / "history.key"
+        key_file.write_text(os.urandom(32).hex())  # a throwaway key for this run
+        history_flags = ("--history", "--history-key-file", str(key_file))
+        _say(f"(g) one claim-edit worker with history on, {args.claims} claims ...")
+        with_history = drain(client, url, payloads, kind="worker", reference=full_path, log_dir=tmp, batch_size=args.batch_size,
+                             worker_flags=history_flags)
+        report["history"] = {"size": history_size(client)}
         _say(f"(f) two claim-edit workers, {args.claims} claims ...")
         two = drain(client, url, payloads, kind="worker", processes=2, reference=full_path, log_dir=tmp, batch_size=args.batch_size)
-        report["throughput"] = {"naive": naive, "worker": one, "two_workers": two, "reference": refset.version}
+        report["throughput"] = {"naive": naive, "worker": one, "two_workers": two, "worker_history": with_history,
+                                "reference": refset.version}
         report["memory"]["worker_full_reference"] = one["memory_mb"][0]
 
         _say(f"(c) latency at {', '.join(f'{f:.0%}' for f in FRACTIONS)} of {one['claims_per_s']:,.0f} claims/s ...")
         report["latency"] = latency_at_rates(
             client, url, max_rate=one["claims_per_s"], fractions=FRACTIONS, seconds=args.latency_seconds,
             reference=full_path, log_dir=tmp,
+        )
+        _say(f"(h) latency with history on at 50% of {with_history['claims_per_s']:,.0f} claims/s ...")
+        report["history"]["latency"] = latency_at_rates(
+            client, url, max_rate=with_history["claims_per_s"], fractions=(0.5,), seconds=args.latency_seconds,
+            reference=full_path, log_dir=tmp, worker_flags=history_flags, seed=76,
         )
         client.close()
     report["ratios"] = ratios(report)
@@ -131,6 +147,9 @@ def ratios(report: dict[str, Any]) -> dict[str, float | None]:
         "two_workers_over_one": t["two_workers"]["claims_per_s"] / t["worker"]["claims_per_s"],
         "naive_cpu_per_claim_over_worker": _ratio(naive["process_cpu_us_per_claim"], t["worker"]["process_cpu_us_per_claim"]),
         "naive_redis_cpu_per_claim_over_worker": _ratio(naive["redis"]["cpu_us_per_claim"], t["worker"]["redis"]["cpu_us_per_claim"]),
+        "history_over_no_history": t["worker_history"]["claims_per_s"] / t["worker"]["claims_per_s"],
+        "history_redis_cpu_per_claim_over_no_history": _ratio(t["worker_history"]["redis"]["cpu_us_per_claim"],
+                                                              t["worker"]["redis"]["cpu_us_per_claim"]),
     }
 
 
@@ -143,6 +162,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     engine = report["engine"]["references"]
     full = engine["full"]["by_lines"]
     half = next(run for run in report["latency"]["runs"] if run["fraction_of_max"] == 0.5)
+    history_half = report["history"]["latency"]["runs"][0]
     worker = report["throughput"]["worker"]
     return [
         _target("worker throughput over the naive baseline (same run)", report["ratios"]["worker_over_naive"], 20, "x"),
@@ -157,6 +177,8 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             "reference size alone: 5-line cost with full-size tables (padded) over bundled",
             report["engine"]["size_effect_5_lines"]["padded_over_bundled"], 1.2, "ratio", at_most=True,
         ),
+        _target("history on: drain rate over history off (same run, same claims)", report["ratios"]["history_over_no_history"], 0.75, "x"),
+        _target("history on: p99 latency at 50% of its max", history_half["latency_ms"]["p99"], 50, "ms", at_most=True),
         _target("worker peak RSS with the full-size reference", worker["memory_mb"][0]["peak_rss_mb"], 300, "MiB", at_most=True),
         _target("full-size snapshot load", report["memory"]["full_snapshot"]["load_s_first"], 1.0, "s", at_most=True),
         _target("reference build of the four PTP files", report["ptp_build"]["build"]["seconds"], 60, "s", at_most=True),
@@ -208,7 +230,8 @@ def render(report: dict[str, Any]) -> str:
     t, r = report["throughput"], report["ratios"]
     naive_rate = t["naive"]["claims_per_s"]
     rows = []
-    runs = (("naive FastStream (b)", t["naive"]), ("claim-edit worker x1 (a)", t["worker"]), ("claim-edit worker x2 (f)", t["two_workers"]))
+    runs = (("naive FastStream (b)", t["naive"]), ("claim-edit worker x1 (a)", t["worker"]),
+            ("claim-edit worker x1, history on (g)", t["worker_history"]), ("claim-edit worker x2 (f)", t["two_workers"]))
     for label, run in runs:
         rows.append([
             label, f"{run['claims']:,}", f"{run['claims_per_s']:,.0f}", f"{run['claims_per_s'] / naive_rate:.1f}x",
@@ -218,7 +241,14 @@ def render(report: dict[str, Any]) -> str:
     out.append(_table("end to end, 5-line claims, full-size reference",
                       ["run", "claims", "claims/s", "vs naive", "proc CPU us/claim", "Redis CPU us/claim", "peak RSS MiB",
                        "other jobs (cores)"], rows))  # fmt: skip
-    out.append(f"two workers over one: {r['two_workers_over_one']:.2f}x")
+    out.append(f"two workers over one: {r['two_workers_over_one']:.2f}x; history on over off: {r['history_over_no_history']:.2f}x")
+    h = report["history"]
+    size, hl = h["size"], h["latency"]["runs"][0]
+    out.append(
+        f"history (g): {size['patients']:,} patients, {size['lines']:,} lines kept, {size['bytes_per_line']:.0f} bytes of Redis memory "
+        f"per line ({size['value_bytes_per_line']:.0f} of them the stored value); "
+        f"p50/p99 latency at 50% of (g) {hl['latency_ms']['p50']:.1f}/{hl['latency_ms']['p99']:.1f} ms"
+    )
     out.append("")
     rows = [
         [f"{run['fraction_of_max']:.0%}", f"{run['target_rate']:,.0f}", f"{run['achieved_rate']:,.0f}",

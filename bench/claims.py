@@ -6,6 +6,12 @@ nerve ablation), 64635/64636 (facet nerve ablation), 64490-64495 (facet joint
 injections). About one claim in twelve has a problem the edits catch: an add-on
 without its primary, modifier 51 or a wrong 50 on an add-on, or units over the MUE.
 No real patient data: ids are random tokens, NPIs a fixed test number.
+
+Patients, as claim history sees them: most claims are a patient's only claim of the day, but about
+one patient in four has a visit that yields several claims (2 to 5) on one date of service from the
+same provider, arriving interleaved with other patients' claims over the next few hundred claims
+(a professional claim per service, sent as each is coded). So history reads find earlier claims,
+and two claims of one patient sometimes sit in one batch or in adjacent batches.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import datetime as dt
 import decimal
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from contracts import Claim, ClaimSubmitted, ServiceLine, encode
 
@@ -68,8 +75,19 @@ FAMILY_SHARE = 0.22
 PROBLEM_SHARE = 0.08
 
 BASE_DATE = dt.date(2025, 10, 6)
+MULTI_CLAIM_VISITS = 0.25  # share of new patients whose visit brings more claims
+MORE_CLAIMS = (1, 4)  # how many more claims such a visit brings (inclusive)
+FOLLOW_UP_SHARE = 0.3  # share of claims that are a further claim of an open multi-claim visit
+OPEN_VISITS = 100  # visits open at once: a visit's claims spread over a few hundred claims
 TEST_NPI = "1234567893"
 CHARGE = decimal.Decimal("125.00")
+
+
+@dataclass(slots=True)
+class _Visit:
+    patient: str
+    day: dt.date
+    to_come: int  # further claims of this visit still to be made
 
 
 class ClaimMaker:
@@ -78,6 +96,7 @@ class ClaimMaker:
     def __init__(self, seed: int = 20251006) -> None:
         self.rng = random.Random(seed)
         self.serial = 0
+        self._visits: list[_Visit] = []
 
     def _lines(self, n_lines: int) -> list[tuple[str, tuple[str, ...], int]]:
         roll = self.rng.random()
@@ -96,16 +115,33 @@ class ClaimMaker:
         if not 1 <= n_lines <= 50:
             raise ValueError(f"n_lines must be 1-50, got {n_lines}")
         self.serial += 1
-        day = BASE_DATE + dt.timedelta(days=self.serial % 60)
+        patient, day = self._patient_and_day()
         return Claim(
             claim_id=f"BENCH-{self.serial:09d}",
-            patient_id=f"P-{self.rng.getrandbits(40):010x}",
+            patient_id=patient,
             billing_provider_npi=TEST_NPI,
             lines=tuple(
                 ServiceLine(line_number=number, code=code, modifiers=modifiers, units=units, date_of_service=day, charge=CHARGE)
                 for number, (code, modifiers, units) in enumerate(self._lines(n_lines), start=1)
             ),
         )
+
+    def _patient_and_day(self) -> tuple[str, dt.date]:
+        """A further claim of an open multi-claim visit, or a new patient (who may open such a visit)."""
+        rng, visits = self.rng, self._visits
+        if visits and rng.random() < FOLLOW_UP_SHARE:
+            i = rng.randrange(len(visits))
+            visit = visits[i]
+            visit.to_come -= 1
+            if visit.to_come == 0:
+                visits[i] = visits[-1]
+                visits.pop()
+            return visit.patient, visit.day
+        patient = f"P-{rng.getrandbits(40):010x}"
+        day = BASE_DATE + dt.timedelta(days=self.serial % 60)
+        if len(visits) < OPEN_VISITS and rng.random() < MULTI_CLAIM_VISITS:
+            visits.append(_Visit(patient, day, rng.randint(*MORE_CLAIMS)))
+        return patient, day
 
     def event(self, n_lines: int = 5, occurred_at: dt.datetime | None = None) -> ClaimSubmitted:
         claim = self.claim(n_lines)

@@ -120,14 +120,15 @@ def _result_count(client: redis.Redis, before: int = 0) -> Callable[[], int]:
 
 
 def latency_at_rates(
-    client: redis.Redis, url: str, *, max_rate: float, fractions: tuple[float, ...], seconds: float, reference: Path, log_dir: Path
+    client: redis.Redis, url: str, *, max_rate: float, fractions: tuple[float, ...], seconds: float, reference: Path, log_dir: Path,
+    worker_flags: tuple[str, ...] = (), seed: int = 75,
 ) -> dict[str, Any]:
-    """One worker process; for each fraction of `max_rate`, produce for `seconds` and take percentiles."""
+    """One worker process (with `worker_flags`); for each fraction of `max_rate`, produce for `seconds` and take percentiles."""
     client.flushdb()
     create_group(client, INPUT, GROUP)
-    maker = ClaimMaker(seed=75)
+    maker = ClaimMaker(seed=seed)
     fill(client, maker.payloads(WARM_UP_CLAIMS, 5))
-    worker = Process("worker-latency", worker_command(url, "bench-latency", reference), log_dir)
+    worker = Process("worker-latency", worker_command(url, "bench-latency", reference, extra=worker_flags), log_dir)
     runs: list[dict[str, Any]] = []
     try:
         watch(_result_count(client), WARM_UP_CLAIMS, alive=worker.alive)
@@ -170,5 +171,6 @@ def latency_at_rates(
         "exact nearest-rank percentiles over every result",
         "max_rate_used": max_rate,
         "seconds_per_rate": seconds,
+        "worker_flags": list(worker_flags),
         "runs": runs,
     }

@@ -15,7 +15,7 @@ STOP_TIMEOUT_S = 20.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def worker_command(redis_url: str, consumer: str, reference: Path, batch_size: int = 500) -> list[str]:
+def worker_command(redis_url: str, consumer: str, reference: Path, batch_size: int = 500, extra: tuple[str, ...] = ()) -> list[str]:
     return [
         sys.executable, "-m", "workers.cli", "worker",
         "--redis-url", redis_url,
@@ -25,6 +25,7 @@ def worker_command(redis_url: str, consumer: str, reference: Path, batch_size: i
         "--http-port", "0",
         "--http-host", "127.0.0.1",
         "--log-level", "WARNING",
+        *extra,
     ]  # fmt: skip
 
 

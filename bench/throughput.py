@@ -28,9 +28,9 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _command(kind: str, url: str, consumer: str, reference: Path, batch_size: int) -> list[str]:
+def _command(kind: str, url: str, consumer: str, reference: Path, batch_size: int, extra: tuple[str, ...] = ()) -> list[str]:
     if kind == "worker":
-        return worker_command(url, consumer, reference, batch_size)
+        return worker_command(url, consumer, reference, batch_size, extra)
     if kind == "naive":
         return naive_command(url, consumer, reference)
     raise ValueError(f"unknown process kind {kind!r} (known: {', '.join(KINDS)})")
@@ -61,7 +61,9 @@ def drain(
     log_dir: Path,
     processes: int = 1,
     batch_size: int = 500,
+    worker_flags: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """`worker_flags` are added to each worker's command line (e.g. `--history ...`)."""
     group, result_stream = KINDS[kind]
     target = len(payloads)
     client.flushdb()
@@ -70,7 +72,8 @@ def drain(
     client.config_resetstat()
     before = RedisUsage(client)
     procs = [
-        Process(f"{kind}-{i + 1}", _command(kind, url, f"bench-{kind}-{i + 1}", reference, batch_size), log_dir) for i in range(processes)
+        Process(f"{kind}-{i + 1}", _command(kind, url, f"bench-{kind}-{i + 1}", reference, batch_size, worker_flags), log_dir)
+        for i in range(processes)
     ]
     cpu_samples: list[tuple[float, int, float]] = []
     machine_samples: list[tuple[float, float, float]] = []  # machine busy, this driver, Redis: CPU seconds
@@ -129,4 +132,5 @@ def drain(
         "pending_after": pending,
         "exit_codes": codes,
         "batch_size": batch_size if kind == "worker" else 1,
+        "worker_flags": list(worker_flags),
     }

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 from faststream.redis.parser import BinaryMessageFormatV1
 
-from contracts import ClaimEdited, DeadLetter, DeadLetterReason, InvalidEvent, decode_event, encode
+from contracts import ClaimEdited, ClaimSubmitted, DeadLetter, DeadLetterReason, InvalidEvent, decode_event, encode
 from edits import Engine
 from workers.deadletters import BATCH_PAYLOAD_BUDGET_BYTES, dead_letter, keep_prefix_only
 
@@ -47,7 +47,7 @@ class PreparedBatch:
         self.ids: list[bytes] = []
         self.records: list[Record] = []
         self.payloads: list[bytes | None] = []
-        self.args: list[str] = []
+        self.args: list[object] = []  # str items; a history batch adds lists (workers.history.edit_batch)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -148,6 +148,40 @@ class BatchPreparer:
             event_id=event_id,
         )
 
+    def decode_entry(
+        self, stream_id: bytes, fields: Fields | None, count: int, max_deliveries: int | None,
+    ) -> tuple[bytes | None, ClaimSubmitted | DeadLetter]:
+        """The entry's raw event bytes and its decoded event, or the dead letter that answers it."""
+        raw = event_payload(fields, self.max_event_bytes)
+        if raw is None:
+            names = ", ".join(sorted(k.decode("utf-8", "replace") for k in fields)) if fields else "none: entry deleted"
+            return raw, self.dead(stream_id, "missing-event-field", _short(f"entry has no `event` field (fields: {names})"),
+                                  _fields_payload(fields), count)
+        if max_deliveries is not None and count > max_deliveries:
+            return raw, self.dead(stream_id, "max-deliveries", f"delivered {count} times, limit is {max_deliveries}", raw, count)
+        try:
+            return raw, decode_event(raw, self.max_event_bytes)
+        except InvalidEvent as invalid:
+            return raw, self.dead(stream_id, invalid.reason, invalid.detail, raw, count)
+        except Exception as error:  # a codec bug must not stop the stream either: kept for replay after the fix
+            return raw, self.dead(stream_id, "engine-error", _short(f"decode: {type(error).__name__}: {error}"), raw, count)
+
+    def engine_error(self, stream_id: bytes, error: Exception, raw: bytes, count: int, event: ClaimSubmitted) -> DeadLetter:
+        """An edit bug must not stop the stream: the entry is kept as a dead letter."""
+        return self.dead(stream_id, "engine-error", _short(f"{type(error).__name__}: {error}"), raw, count, event_id=event.event_id)
+
+    async def prepare_batch(
+        self,
+        ids: Sequence[bytes],
+        entries: Sequence[Fields | None],
+        *,
+        source: str = "read",
+        delivery_counts: Mapping[bytes, int] | None = None,
+        max_deliveries: int | None = None,
+    ) -> PreparedBatch:
+        """`prepare`, as the worker calls it: a preparer that reads history (workers.history) does I/O here."""
+        return self.prepare(ids, entries, source=source, delivery_counts=delivery_counts, max_deliveries=max_deliveries)
+
     def prepare(
         self,
         ids: Sequence[bytes],
@@ -160,33 +194,34 @@ class BatchPreparer:
         """One record per entry. With `delivery_counts`, entries delivered more than `max_deliveries` times are dead-lettered."""
         batch = PreparedBatch(source, self, delivery_counts)
         edit = self.engine.edit
-        max_bytes = self.max_event_bytes
-        keep_whole = max(BATCH_PAYLOAD_BUDGET_BYTES, 2 * max_bytes)  # dead-letter payload text kept whole in this batch
+        budget = PayloadBudget(self.max_event_bytes)
         for stream_id, fields in zip(ids, entries, strict=True):
             count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
-            raw = event_payload(fields, max_bytes)
-            if raw is None:
-                names = ", ".join(sorted(k.decode("utf-8", "replace") for k in fields)) if fields else "none: entry deleted"
-                record: Record = self.dead(stream_id, "missing-event-field", _short(f"entry has no `event` field (fields: {names})"),
-                                           _fields_payload(fields), count)
-            elif max_deliveries is not None and count > max_deliveries:
-                record = self.dead(stream_id, "max-deliveries", f"delivered {count} times, limit is {max_deliveries}", raw, count)
+            raw, decoded = self.decode_entry(stream_id, fields, count, max_deliveries)
+            if type(decoded) is DeadLetter:
+                record: Record = budget.keep(decoded)
             else:
+                assert type(decoded) is ClaimSubmitted
+                assert raw is not None
                 try:
-                    event = decode_event(raw, max_bytes)
-                except InvalidEvent as invalid:
-                    record = self.dead(stream_id, invalid.reason, invalid.detail, raw, count)
-                except Exception as error:  # a codec bug must not stop the stream either: kept for replay after the fix
-                    record = self.dead(stream_id, "engine-error", _short(f"decode: {type(error).__name__}: {error}"), raw, count)
-                else:
-                    try:
-                        record = edit(event, source_stream_id=stream_id.decode())
-                    except Exception as error:  # an edit bug must not stop the stream: the entry is kept as a dead letter
-                        record = self.dead(stream_id, "engine-error", _short(f"{type(error).__name__}: {error}"), raw, count,
-                                           event_id=event.event_id)
-            if type(record) is DeadLetter and not record.payload_truncated:
-                keep_whole -= len(record.payload)
-                if keep_whole < 0:  # a flood of big bad payloads: keep prefixes, so the commit stays a few MB
-                    record = keep_prefix_only(record)
+                    record = edit(decoded, source_stream_id=stream_id.decode())
+                except Exception as error:
+                    record = budget.keep(self.engine_error(stream_id, error, raw, count, decoded))
             batch.add(stream_id, record, encode(record), raw)
         return batch
+
+
+class PayloadBudget:
+    """Dead-letter payload text kept whole in one batch; past it, a flood of big bad payloads keeps prefixes only,
+    so the commit stays a few MB."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, max_event_bytes: int) -> None:
+        self.left = max(BATCH_PAYLOAD_BUDGET_BYTES, 2 * max_event_bytes)
+
+    def keep(self, letter: DeadLetter) -> DeadLetter:
+        if letter.payload_truncated:
+            return letter
+        self.left -= len(letter.payload)
+        return keep_prefix_only(letter) if self.left < 0 else letter

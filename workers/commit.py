@@ -31,6 +31,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from contracts import DeadLetter
 from workers.batch import PreparedBatch
 from workers.health import Health
+from workers.history.commit_script import COMMIT_HISTORY_LUA
+from workers.history.edit_batch import HistoryBatch
 from workers.metrics import BatchSummary, WorkerMetrics
 
 RESULT_FIELD = "result"
@@ -93,6 +95,8 @@ RETRYABLE = (RedisConnectionError, RedisTimeoutError)
 SEEN_SUFFIX = ":seen"  # appended to the input stream's name: same hash tag, so the same Cluster slot
 DEFAULT_DEDUP_WINDOW_S = 600.0
 _NEEDS_DEAD_LETTER = ord("D")
+_STALE = ord("R")  # history script: the patient's version moved since the edit read it; edit again
+MAX_REEDITS = 5
 _PUBLISHED = ord("1")
 DUPLICATE = ord("d")
 LEFT_PENDING = ord("p")
@@ -132,8 +136,13 @@ class Committer:
         metrics: WorkerMetrics,
         health: Health,
         dedup_window_s: float = DEFAULT_DEDUP_WINDOW_S,
+        history_ttl_ms: int = 0,
+        max_reedits: int = MAX_REEDITS,
     ) -> None:
         self._script = client.register_script(COMMIT_LUA)  # EVALSHA; reloaded by redis-py after a server restart
+        self._history_script = client.register_script(COMMIT_HISTORY_LUA)
+        self._history_ttl = str(history_ttl_ms).encode()
+        self.max_reedits = max_reedits
         self._keys = [stream, result_stream, deadletter_stream, seen_key(stream)]
         self.dedup_window_s = dedup_window_s
         self._head = [group.encode(), str(maxlen).encode(), str(round(dedup_window_s * 1000)).encode()]
@@ -173,10 +182,47 @@ class Committer:
         flags = await self._run(batch)
         if flags is None:
             return None
+        if type(batch) is HistoryBatch:
+            flags = await self._reedit_stale(batch, flags)
         flags, letters = await self._dead_letter_duplicates(batch, flags)
         summary = self._metrics.record(batch, flags, duplicate_letters=letters)
         self._log(batch, summary)
         return summary
+
+    async def _reedit_stale(self, batch: HistoryBatch, flags: bytes) -> bytes:
+        """Edit the entries flagged "R" again with fresh history and commit them, up to `max_reedits` rounds.
+
+        `batch.records` takes the re-edited results (what was published). Entries still "R" after the last
+        round, or whose re-read failed, are flagged "p": left pending, edited again when reclaimed.
+        """
+        final = bytearray(flags)
+        for _ in range(self.max_reedits):
+            stale = [i for i, flag in enumerate(final) if flag == _STALE]
+            if not stale:
+                break
+            self._metrics.history_conflicts.inc(len(stale))
+            try:
+                again = await batch.preparer.reedit(batch, stale)
+            except RedisError as error:
+                self._metrics.redis_errors.labels("commit").inc()
+                log.warning("history re-read failed; the entries stay pending", entries=len(stale), error=str(error)[:200])
+                break
+            again_flags = await self._run(again)
+            if again_flags is None:
+                break
+            for i, flag, record, written in zip(stale, again_flags, again.records, again.write_bytes, strict=True):
+                final[i] = flag
+                batch.records[i] = record
+                batch.write_bytes[i] = written
+        unresolved = [i for i, flag in enumerate(final) if flag == _STALE]
+        if unresolved:
+            self._metrics.history_unresolved.inc(len(unresolved))
+            log.warning("patients' history kept moving; entries left pending for the reclaim loop", entries=len(unresolved),
+                        reedits=self.max_reedits)
+            for i in unresolved:
+                final[i] = LEFT_PENDING
+        self._metrics.history_write_bytes.inc(sum(n for flag, n in zip(final, batch.write_bytes, strict=True) if flag == _PUBLISHED))
+        return bytes(final)
 
     async def _dead_letter_duplicates(self, batch: PreparedBatch, flags: bytes) -> tuple[bytes, list[DeadLetter]]:
         """Commit a `duplicate-event` dead letter for each entry flagged "D"; the batch's final flags ("d" for those).
@@ -207,10 +253,14 @@ class Committer:
         next_delay = backoff_delays()
         attempt = 0
         packed = _pack(batch.args)
+        if type(batch) is HistoryBatch:
+            script, args = self._history_script, [*self._head, packed, bytes(batch.blob), self._history_ttl]
+        else:
+            script, args = self._script, [*self._head, packed]
         while True:
             attempt += 1
             try:
-                flags = await self._script(keys=self._keys, args=[*self._head, packed])
+                flags = await script(keys=self._keys, args=args)
             except RETRYABLE as error:
                 self._metrics.redis_errors.labels("commit").inc()
                 self._health.redis_ok = False

@@ -12,6 +12,7 @@ from collections import Counter as Tally
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, disable_created_metrics
 from prometheus_client.core import HistogramMetricFamily
@@ -28,9 +29,15 @@ except PackageNotFoundError:  # a source tree that is not installed
 BATCH_SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LATENCY_SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 BATCH_SIZE_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+HISTORY_LINES_BUCKETS = (0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 ACKED = ord("1")
 DUPLICATE_EVENT = ord("d")
 LEFT_PENDING = ord("p")
+
+
+class HasLinesRead(Protocol):
+    @property
+    def lines_read(self) -> int: ...
 
 
 class BatchHistogram(Collector):
@@ -109,6 +116,21 @@ class WorkerMetrics:
         self.lag = Gauge("claimedit_consumer_lag", "Entries in the input stream not yet delivered to the group (XINFO GROUPS lag)",
                          registry=r)
         self.pending = Gauge("claimedit_pending_entries", "Entries delivered to the group but not yet acked (XPENDING)", registry=r)
+        # History (docs/history.md, "Operations"); zero while --no-history.
+        self.history_lines_read = Counter("claimedit_history_lines_read_total", "History lines read with the batches' patients",
+                                          registry=r)
+        self.history_patients_read = Counter("claimedit_history_patients_read_total", "Patient histories read (one per patient per batch)",
+                                             registry=r)
+        self.history_patient_lines = BatchHistogram("claimedit_history_patient_lines", "Lines in one patient's history when read",
+                                                    HISTORY_LINES_BUCKETS)
+        r.register(self.history_patient_lines)
+        self.history_conflicts = Counter("claimedit_history_conflicts_total",
+                                         "Entries whose patient's history changed between read and commit: edited again", registry=r)
+        self.history_unresolved = Counter("claimedit_history_conflicts_unresolved_total",
+                                          "Entries left pending after the last re-edit still found their patient's history moved",
+                                          registry=r)
+        self.history_write_bytes = Counter("claimedit_history_write_bytes_total", "Bytes of history values written by committed entries",
+                                           registry=r)
         self.reference = Info("claimedit_reference", "Reference data version the engine runs with", registry=r)
         self.build = Info("claimedit_build", "claim-edit package version and rule set", registry=r)
         self.reference.info({"version": reference_version})
@@ -122,6 +144,12 @@ class WorkerMetrics:
                 self.findings.labels(name, severity)
         for operation in ("read", "commit", "reclaim", "stats"):
             self.redis_errors.labels(operation)
+
+    def record_history_read(self, patients: Iterable[HasLinesRead]) -> None:
+        sizes = [patient.lines_read for patient in patients]
+        self.history_patients_read.inc(len(sizes))
+        self.history_lines_read.inc(sum(sizes))
+        self.history_patient_lines.observe_many(sizes)
 
     def record(
         self, batch: PreparedBatch, flags: bytes, *, duplicate_letters: Sequence[DeadLetter] = (), now: float | None = None,

@@ -13,10 +13,11 @@ moving slots by hand (plain `{p<i>}` tags landed 1/1/4 on three masters for P = 
 P; so does every claim's partition, which is why P only changes with a drain (docs/scale-out.md).
 `claim-edit partitions P` prints the stream names for producers to configure.
 
-A producer picks the partition of a claim with `partition_of(claim_id, P)`: the CRC-32 (IEEE 802.3, the
-checksum of zlib, gzip, PNG, Java's `java.util.zip.CRC32`, Go's `crc32.ChecksumIEEE`) of the claim_id's
-UTF-8 bytes, as an unsigned 32-bit integer, modulo P. Redis's own CRC16 key slot does not pick the
-partition: it only decides which master holds a partition's streams.
+A producer picks the partition of a claim with `partition_of(patient_id, P)`: the CRC-32 (IEEE 802.3, the
+checksum of zlib, gzip, PNG, Java's `java.util.zip.CRC32`, Go's `crc32.ChecksumIEEE`) of the patient_id's
+UTF-8 bytes, as an unsigned 32-bit integer, modulo P. By patient, not by claim: a patient's history
+(workers/history) lives in its partition's slot, so every claim of a patient must reach that partition.
+Redis's own CRC16 key slot does not pick the partition: it only decides which master holds a partition's streams.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ DEFAULT_PREFIX = "claims"
 MAX_PARTITIONS = 1024  # finding the tags takes about 0.5 s at 1024; far more partitions than masters buys nothing
 
 
-def partition_of(claim_id: str, partitions: int) -> int:
-    """The partition of `claim_id` among `partitions`: crc32(claim_id as UTF-8) mod partitions."""
+def partition_of(patient_id: str, partitions: int) -> int:
+    """The partition of a claim of `patient_id` among `partitions`: crc32(patient_id as UTF-8) mod partitions."""
     if partitions < 1:
         raise ValueError(f"partitions must be at least 1, got {partitions}")
-    return zlib.crc32(claim_id.encode("utf-8")) % partitions
+    return zlib.crc32(patient_id.encode("utf-8")) % partitions
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,8 @@ def add_partition_arguments(parser: argparse.ArgumentParser) -> None:
     """`--partitions`, `--partition-prefix`, `--redis-cluster` for the commands that are not the worker (submit, results)."""
     parser.add_argument("--partitions", type=int, help="use the partition streams <prefix>:{p<i>[.k]}:... "
                         "(`claim-edit partitions N` lists them), "
-                        "claim i = crc32(claim_id) mod N (docs/scale-out.md) [default 0: the single streams, env CLAIMEDIT_PARTITIONS]")
+                        "a claim goes to crc32(patient_id) mod N (docs/scale-out.md) "
+                        "[default 0: the single streams, env CLAIMEDIT_PARTITIONS]")
     parser.add_argument("--partition-prefix", dest="partition_prefix",
                         help=f"prefix of the partition streams [default {DEFAULT_PREFIX}, env CLAIMEDIT_PARTITION_PREFIX]")
     parser.add_argument("--redis-cluster", dest="redis_cluster", action="store_true", default=None,

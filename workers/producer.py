@@ -5,7 +5,7 @@ Each line is a `claim.submitted` event, sent as is, or a bare claim, wrapped in 
 line sends nothing and the error names the line.
 
 With partitions (Redis Cluster, docs/scale-out.md), `send_partitioned` writes each event to the input
-stream of its claim's partition: `workers.partitions.partition_of(claim_id, partitions)`.
+stream of its patient's partition: `workers.partitions.partition_of(patient_id, partitions)`.
 """
 
 from __future__ import annotations
@@ -84,15 +84,15 @@ def send_partitioned(
     maxlen: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[str, str]]:
-    """XADD each event to its claim's partition stream, pipelined (a cluster client splits the pipeline by node).
+    """XADD each event to its patient's partition stream, pipelined (a cluster client splits the pipeline by node).
 
-    Returns (stream, stream id) per event, in the order given; events of one claim keep their order.
+    Returns (stream, stream id) per event, in the order given; events of one patient keep their order.
     """
     streams = [partition_streams(i, partitions, prefix).submitted for i in range(partitions)]
     sent: list[tuple[str, str]] = []
     for start in range(0, len(events), PIPELINE_SIZE):
         chunk = events[start : start + PIPELINE_SIZE]
-        targets = [streams[partition_of(event.claim.claim_id, partitions)] for event in chunk]
+        targets = [streams[partition_of(event.claim.patient_id, partitions)] for event in chunk]
         pipe = client.pipeline(transaction=False)
         for event, stream in zip(chunk, targets, strict=True):
             pipe.xadd(stream, {"event": encode(event)}, maxlen=maxlen, approximate=True)

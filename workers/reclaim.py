@@ -106,7 +106,7 @@ class Reclaimer:
     async def _process(self, entries: Sequence[tuple[bytes, Fields | None]], source: str) -> None:
         ids = [stream_id for stream_id, _ in entries]
         counts = await self.delivery_counts(ids)
-        batch = self.preparer.prepare(
+        batch = await self.preparer.prepare_batch(
             ids, [fields for _, fields in entries], source=source, delivery_counts=counts, max_deliveries=self.max_deliveries,
         )
         await self.committer.submit(batch)

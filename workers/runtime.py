@@ -39,6 +39,8 @@ from workers import connection
 from workers.batch import BatchPreparer
 from workers.commit import RETRYABLE, Committer, backoff_delays
 from workers.health import Health, HttpServer
+from workers.history.edit_batch import HistoryPreparer
+from workers.history.redis_store import HISTORY_TTL_FACTOR, ttl_ms
 from workers.metrics import WorkerMetrics
 from workers.partitions import PartitionStreams
 from workers.reclaim import Reclaimer
@@ -114,6 +116,7 @@ class Worker:
         self.http_port: int | None = None
         self.started = asyncio.Event()
         self._client: aioredis.Redis | None = None
+        self._history_secret = settings.history_secret() if settings.history else None
         self.partition_gauges = (PartitionGauges(self.metrics, [p.label for p in settings.pipelines()]) if settings.partitions
                                  else None)
 
@@ -121,10 +124,15 @@ class Worker:
 
     def _pipeline(self, client: aioredis.Redis, streams: PartitionStreams) -> Pipeline:
         s = self.settings
-        preparer = BatchPreparer(self.engine, stream=streams.submitted, consumer=s.consumer, max_event_bytes=s.max_event_bytes)
+        preparer: BatchPreparer
+        if self._history_secret is not None:
+            preparer = HistoryPreparer(self.engine, stream=streams.submitted, consumer=s.consumer, max_event_bytes=s.max_event_bytes,
+                                       client=client, secret=self._history_secret, days=s.history_days, metrics=self.metrics)
+        else:
+            preparer = BatchPreparer(self.engine, stream=streams.submitted, consumer=s.consumer, max_event_bytes=s.max_event_bytes)
         committer = Committer(client, stream=streams.submitted, group=s.group, result_stream=streams.edited,
                               deadletter_stream=streams.deadletter, maxlen=s.result_maxlen, metrics=self.metrics, health=self.health,
-                              dedup_window_s=s.dedup_window_s)
+                              dedup_window_s=s.dedup_window_s, history_ttl_ms=ttl_ms(HISTORY_TTL_FACTOR * s.history_days))
         reclaimer = Reclaimer(client, stream=streams.submitted, group=s.group, consumer=s.consumer, claim_idle_ms=s.claim_idle_ms,
                               max_deliveries=s.max_deliveries, batch_size=s.batch_size, preparer=preparer, committer=committer,
                               metrics=self.metrics, block_ms=s.block_ms)
@@ -160,7 +168,7 @@ class Worker:
         preparer, committer = pipeline.preparer, pipeline.committer
 
         async def on_batch(raw: Mapping[str, Any]) -> None:
-            await committer.submit(preparer.prepare(raw["message_ids"], raw["data"]))
+            await committer.submit(await preparer.prepare_batch(raw["message_ids"], raw["data"]))
 
         subscriber(on_batch)
         return subscriber
@@ -277,7 +285,7 @@ class Worker:
         gc.collect()
         gc.freeze()
         where = {"partitions": [p.streams.label for p in pipelines]} if s.partitions else {"stream": s.stream}
-        log.info("worker starting", **where, group=s.group, consumer=s.consumer, batch_size=s.batch_size,
+        log.info("worker starting", **where, group=s.group, history=s.history, consumer=s.consumer, batch_size=s.batch_size,
                  http_port=http.port, reference_version=self.engine.reference_version, edits=list(self.engine.edit_names))
         try:
             if await self._ensure_group(client, stop):

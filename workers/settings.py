@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contracts import DEFAULT_MAX_EVENT_BYTES
+from workers.history.patient_keys import HistoryKeyError, read_secret
 from workers.partitions import DEFAULT_PREFIX, MAX_PARTITIONS, PartitionStreams, all_partitions, same_slot
 
 
@@ -52,6 +53,12 @@ class Settings:
     partition_prefix: str = DEFAULT_PREFIX
     partition_ids: tuple[int, ...] = ()
     redis_cluster: bool = False
+    # Claim history (docs/history.md): off by default, because it needs a secret (the key of the patient
+    # hashes, docs/security.md) and Redis memory sized for it (docs/history.md, "Sizing").
+    history: bool = False
+    history_days: int = 365
+    history_key_file: str | None = None
+    history_key: str | None = dataclasses.field(default=None, repr=False)  # env CLAIMEDIT_HISTORY_KEY only, like the password
     reference: tuple[Path, ...] = ()
     policy: Path | None = None
     # TLS (used with a rediss:// URL) and credentials; see docs/security.md. The password is never a flag
@@ -78,6 +85,17 @@ class Settings:
                 raise SettingsError(f"{_describe(name)} must not be empty")
         self._check_partitions()
         self._check_redis_security()
+        if self.history_days < 1:
+            raise SettingsError(f"{_describe('history_days')} must be at least 1, got {self.history_days}")
+        if self.history:
+            self.history_secret()  # refuse to start without a usable key, naming the variable
+
+    def history_secret(self) -> bytes:
+        """The key of the patient hashes; SettingsError naming CLAIMEDIT_HISTORY_KEY / --history-key-file when missing or short."""
+        try:
+            return read_secret(key_file=self.history_key_file, key_text=self.history_key)
+        except HistoryKeyError as error:
+            raise SettingsError(str(error)) from None
 
     def _check_redis_security(self) -> None:
         tls_files = ("redis_ca_file", "redis_cert_file", "redis_key_file")
@@ -158,6 +176,10 @@ _HELP: dict[str, str] = {
     "partition_prefix": "prefix of the partitioned stream names",
     "partition_ids": "consume only these partitions, comma-separated (e.g. 0,2) [default all]",
     "redis_cluster": "the Redis URL is a Redis Cluster node (env CLAIMEDIT_REDIS_CLUSTER=1)",
+    "history": "keep each patient's history in Redis and edit claims across a patient's claims (docs/history.md) "
+               "[env CLAIMEDIT_HISTORY=1; needs CLAIMEDIT_HISTORY_KEY or --history-key-file]",
+    "history_days": "history keeps lines up to this many days before the newest date of service of the patient",
+    "history_key_file": "file holding the secret key of the patient hashes in Redis key names (or env CLAIMEDIT_HISTORY_KEY)",
     "redis_ca_file": "CA certificate(s), PEM, that must have signed the server's certificate (rediss:// URLs)",
     "redis_cert_file": "client certificate, PEM, for mutual TLS (with --redis-key-file)",
     "redis_key_file": "client private key, PEM, for mutual TLS",
@@ -202,6 +224,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     for name in _SCALARS:
         field = _FIELDS[name]
         default = "<hostname>-<pid>" if name == "consumer" else field.default
+        if name == "history":  # --history / --no-history: absent leaves the env var or the default (off)
+            group.add_argument("--history", dest=name, action=argparse.BooleanOptionalAction, default=None, help=_HELP[name])
+            continue
         if field.type in ("bool", bool):  # a switch: present means true; absent leaves the env var or the default
             group.add_argument(f"--{name.replace('_', '-')}", dest=name, action="store_true", default=None, help=_HELP[name])
             continue
@@ -252,6 +277,9 @@ def settings_from(args: argparse.Namespace | None = None, env: Mapping[str, str]
     password = env.get(env_name("redis_password"))  # env only: a flag would show in `ps`
     if password:
         values["redis_password"] = password
+    history_key = env.get(env_name("history_key"))  # env only, for the same reason
+    if history_key:
+        values["history_key"] = history_key
     if args is not None:
         reference = getattr(args, "reference", None)
         if reference:

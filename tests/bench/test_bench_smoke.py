@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = {"machine", "engine", "memory", "ptp_build", "throughput", "latency", "ratios", "targets", "capacity"}
-TARGET_NAMES = 9
+SECTIONS = {"machine", "engine", "memory", "ptp_build", "throughput", "latency", "ratios", "targets", "capacity", "history"}
+TARGET_NAMES = 11
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +49,27 @@ def test_every_claim_got_exactly_one_result_in_each_run(report: dict[str, Any]) 
         assert run["pending_after"] == 0, name
         assert run["exit_codes"] == [0] * run["processes"], name
     assert report["throughput"]["two_workers"]["processes"] == 2
+    assert "--history" in report["throughput"]["worker_history"]["worker_flags"]
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_history_run_kept_history_and_measured_its_size(report: dict[str, Any]) -> None:
+    size = report["history"]["size"]
+    assert 0 < size["patients"] < report["throughput"]["worker_history"]["claims"]  # some patients have several claims
+    assert size["lines"] > size["claims"] > 0
+    assert size["bytes_per_line"] > size["value_bytes_per_line"] > 0
+    assert report["ratios"]["history_over_no_history"] > 0
+    [run] = report["history"]["latency"]["runs"]
+    assert run["fraction_of_max"] == 0.5
+    assert run["results"] == run["sent"] > 0
 
 
 @pytest.mark.redis
 @pytest.mark.slow
 def test_figures_are_positive_and_consistent(report: dict[str, Any]) -> None:
     t = report["throughput"]
-    for name in ("naive", "worker", "two_workers"):
+    for name in ("naive", "worker", "two_workers", "worker_history"):
         assert t[name]["claims_per_s"] > 0, name
         # CPU is read from /proc in 10 ms clock ticks: a few hundred claims can fit inside one tick, so only >= 0.
         assert t[name]["process_cpu_us_per_claim"] >= 0, name

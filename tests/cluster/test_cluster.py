@@ -67,8 +67,8 @@ def test_the_producer_writes_each_claim_to_its_partition(cluster: LocalCluster) 
         seen = 0
         for p in all_partitions(P):
             for _, fields in entries(cast("redis.Redis", client), p.submitted):
-                claim_id = msgspec.json.decode(fields[b"event"])["claim"]["claim_id"]
-                assert partition_of(claim_id, P) == p.index
+                patient_id = msgspec.json.decode(fields[b"event"])["claim"]["patient_id"]
+                assert partition_of(patient_id, P) == p.index
                 seen += 1
         assert seen == len(sent)
     finally:
@@ -151,8 +151,9 @@ def test_two_workers_on_a_cluster_one_killed_every_event_answered_once_in_its_pa
         counts = Counter(r.event_id for rs in by_partition.values() for r in rs)
         assert set(counts) == {e.event_id for e in sent}
         assert max(counts.values()) == 1, [e for e, n in counts.items() if n > 1][:5]
+        patient_of = {e.event_id: e.claim.patient_id for e in sent}
         for index, found in by_partition.items():
-            assert all(partition_of(r.claim_id, P) == index for r in found)  # each result in its event's partition
+            assert all(partition_of(patient_of[r.event_id], P) == index for r in found)  # each result in its event's partition
         for p in partitions:
             letters = [decode_dead_letter(f[b"dead_letter"]) for _, f in entries(cast("redis.Redis", client), p.deadletter)]
             assert [(d.stream, d.stream_id, d.reason) for d in letters] == [(p.submitted, bad[p.index].decode(), "not-json")]

@@ -27,7 +27,7 @@ def _samples(port: int, name: str) -> dict[str, float]:
 
 def test_a_worker_reads_only_its_partition_ids(redis_client: redis.Redis, redis_url: str) -> None:
     sent = [event(CLEAN) for _ in range(300)]
-    per_partition = Counter(partition_of(e.claim.claim_id, 3) for e in sent)
+    per_partition = Counter(partition_of(e.claim.patient_id, 3) for e in sent)
     send_partitioned(redis_client, sent, 3)
     partitions = all_partitions(3)
     with WorkerThread(settings(redis_url, partitions=3, partition_ids=(0, 2)), Engine(tiny_reference())) as worker:
@@ -40,7 +40,7 @@ def test_a_worker_reads_only_its_partition_ids(redis_client: redis.Redis, redis_
         assert set(_samples(port, "claimedit_partition_pending_entries")) == {"0", "2"}
     for i in (0, 2):
         assert {r.claim_id for r in results(redis_client, partitions[i].edited)} == \
-            {e.claim.claim_id for e in sent if partition_of(e.claim.claim_id, 3) == i}
+            {e.claim.claim_id for e in sent if partition_of(e.claim.patient_id, 3) == i}
     # Partition 1 is nobody's here: untouched, no consumer group, waiting for a worker that reads it.
     assert redis_client.xlen(partitions[1].edited) == 0
     assert redis_client.xlen(partitions[1].submitted) == per_partition[1] > 0

@@ -22,8 +22,8 @@ P = 3
 
 
 def _in_partition(base: str, index: int) -> str:
-    """A claim id `<base>-<n>` that lands in partition `index` (CLAIMS' own ids leave partition 2 empty)."""
-    return next(f"{base}-{n}" for n in itertools.count() if partition_of(f"{base}-{n}", P) == index)
+    """A claim id `<base>-<n>` whose patient (`P-<claim id>`, tests/replay/helpers.py) lands in partition `index`."""
+    return next(f"{base}-{n}" for n in itertools.count() if partition_of(f"P-{base}-{n}", P) == index)
 
 
 # C-three-units (over the bundled MUE of 64629, under an MUE of 3) again, in partition 2.
@@ -52,7 +52,7 @@ class Recording:
 def record(client: redis.Redis, url: str, **settings: Any) -> Recording:
     """Send two rounds of events to their partitions; a worker (bundled snapshot, `--partitions 3`) answers all of them."""
     first, second = recorded_events()
-    assert {partition_of(e.claim.claim_id, P) for e in first} == set(range(P))
+    assert {partition_of(e.claim.patient_id, P) for e in first} == set(range(P))
     values: dict[str, Any] = {"redis_url": url, "partitions": P, "http_port": 0, "http_host": "127.0.0.1", "block_ms": 50,
                               "batch_size": 4, "consumer": "recorder", "stats_interval_s": 0.2, **settings}
     send_partitioned(client, first, P)

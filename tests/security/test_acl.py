@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import redis
 from redis.backoff import NoBackoff
@@ -20,9 +21,10 @@ from redis.retry import Retry
 from contracts import encode
 from edits import Engine
 from tests.cluster.local_cluster import LocalCluster
+from tests.history_audit import HISTORY_KEY, history_keys
 from tests.processes import RedisServerProcess
 from tests.security.servers import PASSWORDS, ROOT, USERS_ACL, cli, render_users_acl
-from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, pending_count, submit, tiny_reference, wait_for
+from tests.workers.helpers import CLEAN, MUE_EXCEEDED, WorkerThread, event, pending_count, results, submit, tiny_reference, wait_for
 from workers import connection
 from workers.partitions import all_partitions
 from workers.producer import send_partitioned
@@ -91,6 +93,24 @@ def test_worker_user_does_its_whole_job_without_a_single_denial(acl_server: Redi
     assert denials == []
 
 
+def test_worker_user_keeps_history_without_a_single_denial(acl_server: RedisServerProcess, admin: redis.Redis) -> None:
+    """History on: HGETALL for the batch's patients, and the commit script's HGET/HSET/HDEL/PEXPIRE on their hashes."""
+    settings = Settings(redis_url=f"redis://127.0.0.1:{acl_server.port}/0", redis_username="claimedit-worker",
+                        redis_password=PASSWORDS["worker"], http_port=0, http_host="127.0.0.1", block_ms=50, batch_size=1,
+                        consumer="acl-history", stats_interval_s=0.2, history=True, history_key=HISTORY_KEY)
+    first = event(CLEAN)
+    again = msgspec.structs.replace(first, event_id=first.event_id + "-again",
+                                    claim=msgspec.structs.replace(first.claim, claim_id=first.claim.claim_id + "-again"))
+    with WorkerThread(settings, Engine(tiny_reference())):
+        submit(admin, "claims.submitted", [first, again])
+        wait_for(lambda: admin.xlen("claims.edited") >= 2, what="both results under the worker ACL")
+    found = {r.event_id: r for r in results(admin)}
+    assert [f.edit for f in found[again.event_id].findings if f.edit == "duplicate-service"]
+    assert history_keys(admin)
+    denials = [entry for entry in admin.acl_log() if entry.get("username") == "claimedit-worker"]
+    assert denials == []
+
+
 def _denied(action: Callable[[], Any]) -> None:
     with pytest.raises(redis.exceptions.NoPermissionError):
         action()
@@ -105,6 +125,8 @@ def test_worker_user_can_do_nothing_else(acl_server: RedisServerProcess, admin: 
         _denied(worker.flushall)
         _denied(lambda: worker.keys("*"))
         _denied(lambda: worker.get("billing:secret"))
+        _denied(lambda: worker.hgetall("billing:secret"))  # history commands only on the claims keys
+        _denied(lambda: worker.hkeys("claims.submitted:h:x"))  # and only the ones history needs
         _denied(lambda: worker.xrange("claims.submitted"))  # it reads only through its consumer group
         _denied(lambda: worker.xadd("audit.log", {"x": "1"}))
         _denied(lambda: worker.delete("claims.submitted"))

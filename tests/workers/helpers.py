@@ -57,9 +57,10 @@ def save_tiny_reference(directory: Path) -> Path:
 
 
 def claim(*lines: tuple[str, tuple[str, ...], int], claim_id: str | None = None) -> Claim:
+    claim_id = claim_id or f"C-{uuid.uuid4().hex[:12]}"
     return Claim(
-        claim_id=claim_id or f"C-{uuid.uuid4().hex[:12]}",
-        patient_id="P-test",
+        claim_id=claim_id,
+        patient_id=f"P-test-{claim_id}",  # one patient per claim: claims spread over partitions
         billing_provider_npi="1234567893",
         lines=tuple(
             ServiceLine(line_number=i, code=code, modifiers=mods, units=units, date_of_service=DOS)

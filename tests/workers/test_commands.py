@@ -68,7 +68,9 @@ def test_demo_on_a_shared_server_uses_its_own_streams_and_cleans_up(redis_client
     assert "addon-without-primary" in done.stdout
     assert "reason not-json" in done.stdout
     assert "claims by outcome" in done.stdout
-    assert redis_client.keys("*") == []  # nothing left behind on someone else's server
+    assert "duplicate-service: 64635 x1 on 2025-11-05 by the same provider was already billed (claim S-103 line 1)" in done.stdout
+    assert "1 on claim S-101 (line 2)" in done.stdout  # split units: the MUE counted the earlier claim's unit
+    assert redis_client.keys("*") == []  # nothing left behind on someone else's server, history included
 
 
 def test_demo_starts_its_own_server_when_there_is_no_redis_url() -> None:
@@ -77,7 +79,7 @@ def test_demo_starts_its_own_server_when_there_is_no_redis_url() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "started a throwaway" in done.stdout
     assert "mue-units-exceeded" in done.stdout
-    assert "pass 9, review 2, deny 10" in done.stdout  # 17 JSONL claims + the 4 of the sample 837P file
+    assert "pass 11, review 2, deny 12" in done.stdout  # 17 JSONL claims (8, 2, 7), the 837P file (1, 0, 3), the history pairs (2, 0, 2)
 
 
 def test_demo_shows_the_sample_837p_results_under_the_files_claim_numbers(redis_url: str) -> None:

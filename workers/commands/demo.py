@@ -6,6 +6,10 @@ of a sample 837P file (mapped as `claim-edit x12` does) and one malformed entry,
 findings (the 837P's by the claim numbers and control numbers the file carried), the dead letter and a
 metrics summary, and shuts down.
 With REDIS_URL it uses that server, under stream names unique to this run, and deletes them afterwards.
+
+History is on (docs/history.md) with a key made for this run: after the samples come two pairs of claims of
+one patient each (samples/history.jsonl), a split-units pair (the second claim's units add to the first's
+for the MUE) and a duplicate (the second claim repeats the first's lines under another claim id).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from workers import connection
 from workers.commit import seen_key
 from workers.display import dead_letter_text, result_text
 from workers.embedded_redis import EmbeddedRedis, ServerNotFound
+from workers.history.patient_keys import PatientKeys
 from workers.logs import configure_logging
 from workers.producer import encode_all, read_events, send
 from workers.reference_args import add_reference_arguments, engine_from_args
@@ -42,6 +47,13 @@ from workers.x12 import read_837p
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "claims.jsonl"
 SAMPLE_837P = SAMPLES.with_name("claims.837")
+HISTORY_SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "history.jsonl"
+HISTORY_STORIES = {  # claim id -> what the demo says about its result
+    "S-101": "split units, first claim: 64628 with 64629 x1 for patient PT-2000 on 2025-11-05",
+    "S-102": "split units, second claim: 64629 x2 for the same patient, provider and day: 1 + 2 units exceed the MUE of 2",
+    "S-103": "first claim of patient PT-2001: 64635 and 64636",
+    "S-104": "the same lines again under another claim id: a duplicate of S-103",
+}
 MALFORMED = b'{"event_id": "E-demo-broken", "claim": {"claim_id": "S-999"'  # cut off mid-object: shows a dead letter
 WAIT_S = 60.0
 
@@ -78,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False, soft_wrap=True)
     try:
         events = read_events(args.claims)
+        stories = read_events(HISTORY_SAMPLES)
         engine = engine_from_args(args)
     except ValueError as error:
         console.print(f"[red]claim-edit demo:[/] {error}")
@@ -89,18 +102,21 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         with _server(console) as (url, private):
-            return asyncio.run(_demo(console, url, private, events + x12.events, engine, args.http_port))
+            return asyncio.run(_demo(console, url, private, events + x12.events, stories, engine, args.http_port))
     except ServerNotFound as error:
         console.print(f"[red]claim-edit demo:[/] {error}")
         return 1
 
 
-async def _demo(console: Console, url: str, private: bool, events: list[ClaimSubmitted], engine: Engine, http_port: int) -> int:
+async def _demo(
+    console: Console, url: str, private: bool, events: list[ClaimSubmitted], stories: list[ClaimSubmitted], engine: Engine, http_port: int,
+) -> int:
     prefix = "" if private else f"claimedit-demo-{uuid.uuid4().hex[:8]}:"
     settings = Settings(
         redis_url=url, stream=f"{prefix}claims.submitted", result_stream=f"{prefix}claims.edited",
         deadletter_stream=f"{prefix}claims.deadletter", consumer=f"demo-{os.getpid()}", http_port=http_port,
         http_host="127.0.0.1", block_ms=100, batch_size=100, stats_interval_s=0.5,
+        history=True, history_key=os.urandom(32).hex(),  # a throwaway key: this run's history is never found again
         **({} if private else connection.security_from_env()),  # a shared server may need TLS files and a password
     )
     worker = Worker(settings, engine)
@@ -117,12 +133,15 @@ async def _demo(console: Console, url: str, private: bool, events: list[ClaimSub
         console.print(f"worker {settings.consumer} reading {settings.stream}; metrics at http://127.0.0.1:{worker.http_port}/metrics\n")
         now = dt.datetime.now(dt.UTC)  # stamped at sending, so the latency shown is the worker's, not the demo's start-up
         events = [msgspec.structs.replace(event, occurred_at=now) for event in events]
+        stories = [msgspec.structs.replace(event, occurred_at=now) for event in stories]
         ids = await asyncio.to_thread(send, client, settings.stream, encode_all(events))
         bad_id = await asyncio.to_thread(add, client, settings.stream, {"event": MALFORMED})
         from_x12 = sum(1 for event in events if event.x12 is not None)
-        console.print(f"submitted {len(ids)} sample claims ({from_x12} of them from an 837P file) and 1 malformed entry ({bad_id})\n")
-        done = await _wait(client, settings, len(events))
-        _print_results(console, client, settings, events)
+        story_ids = await asyncio.to_thread(send, client, settings.stream, encode_all(stories))
+        console.print(f"submitted {len(ids)} sample claims ({from_x12} of them from an 837P file), 1 malformed entry ({bad_id}) "
+                      f"and {len(story_ids)} claims that only make sense together (history)\n")
+        done = await _wait(client, settings, len(events) + len(stories))
+        _print_results(console, client, settings, events, stories)
         _print_metrics(console, worker)
         if not done:
             console.print("[red]not every claim got a result in time[/]")
@@ -133,6 +152,8 @@ async def _demo(console: Console, url: str, private: bool, events: list[ClaimSub
         await running
         if not private:
             client.delete(settings.stream, settings.result_stream, settings.deadletter_stream, seen_key(settings.stream))
+            for key in client.scan_iter(match=PatientKeys(b"", settings.stream).pattern, count=1000):
+                client.delete(key)
         client.close()
 
 
@@ -146,7 +167,8 @@ async def _wait(client: redis.Redis, settings: Settings, expected: int) -> bool:
     return False
 
 
-def _print_results(console: Console, client: redis.Redis, settings: Settings, events: list[ClaimSubmitted]) -> None:
+def _print_results(console: Console, client: redis.Redis, settings: Settings, events: list[ClaimSubmitted],
+                   stories: list[ClaimSubmitted]) -> None:
     by_event: dict[str, ClaimEdited] = {}
     for _, fields in entries(client, settings.result_stream):
         edited = decode_result(fields[b"result"])
@@ -157,6 +179,12 @@ def _print_results(console: Console, client: redis.Redis, settings: Settings, ev
         if result is not None and event.x12 is None:
             console.print(result_text(result))
     _print_x12_results(console, events, by_event)
+    console.rule("across claims: each result below saw the patient's earlier claims (history)")
+    for event in stories:
+        result = by_event.get(event.event_id)
+        if result is not None:
+            console.print(f"[dim]{HISTORY_STORIES.get(event.claim.claim_id, '')}[/]")
+            console.print(result_text(result))
     console.rule("dead letters")
     for _, fields in entries(client, settings.deadletter_stream):
         console.print(dead_letter_text(decode_dead_letter(fields[b"dead_letter"])))
@@ -208,6 +236,9 @@ def _print_metrics(console: Console, worker: Worker) -> None:
     table.add_row("findings by edit", "\n".join(findings) or "none")
     table.add_row("dead letters by reason", labelled("claimedit_deadletters_total", "reason"))
     table.add_row("redeliveries", f"{total('claimedit_redeliveries_total'):g}")
+    table.add_row("history", f"{total('claimedit_history_patients_read_total'):g} patient histories read, "
+                  f"{total('claimedit_history_lines_read_total'):g} earlier lines read from Redis, "
+                  f"{total('claimedit_history_conflicts_total'):g} conflicts")
     if batches:
         mean_ms = 1000 * total("claimedit_batch_duration_seconds_sum") / batches
         table.add_row("batches committed", f"{batches:g} (mean {mean_ms:.1f} ms from read to commit)")

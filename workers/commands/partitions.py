@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "partitions",
         help="list the partition streams for P partitions",
-        description="Print each partition's slot and streams: producers send claim_id to partition crc32(claim_id) mod P.",
+        description="Print each partition's slot and streams: producers send a claim to partition crc32(patient_id) mod P.",
     )
     parser.add_argument("partitions", type=int, metavar="P", help=f"number of partitions (1-{MAX_PARTITIONS})")
     parser.add_argument("--partition-prefix", default=DEFAULT_PREFIX, help="prefix of the partition streams [default %(default)s]")

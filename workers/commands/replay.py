@@ -287,7 +287,7 @@ def _open_partitions(args: argparse.Namespace, client: redis.Redis, start: str, 
     wrong = misplaced(client, partitions, args.partitions)
     if wrong:  # a warning: a producer that misplaces some claims should not stop the replay of the others
         print(f"{PROG}: warning: {', '.join(wrong)} hold{'s' if len(wrong) == 1 else ''} claims of other partitions "
-              f"(crc32(claim_id) mod {args.partitions}): is --partitions {args.partitions} the workers' P?", file=sys.stderr)
+              f"(crc32(patient_id) mod {args.partitions}): is --partitions {args.partitions} the workers' P?", file=sys.stderr)
     ranged = (start, end) != ("-", "+")
     total = None if ranged else sum(lengths)
     described = f"{len(partitions)} partition streams {partitions[0].submitted} .." + (f" [{start} .. {end}]" if ranged else "")

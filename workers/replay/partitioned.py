@@ -18,7 +18,7 @@ from workers.partitions import PartitionStreams, partition_of
 from workers.replay.baseline import KEEP_UNREADABLE, Baseline, BaselineError, BaselineProblem, BaselineRow, Match, StreamBaseline
 from workers.replay.sources import DEFAULT_PAGE, EVENT_FIELD, stream_events
 
-SAMPLE = 10  # first entries per partition checked against crc32(claim_id) mod P
+SAMPLE = 10  # first entries per partition checked against crc32(patient_id) mod P
 
 
 def where_in(entry_id: str, stream: str) -> str:
@@ -72,10 +72,10 @@ def misplaced(client: redis.Redis, partitions: Sequence[PartitionStreams], count
         sample: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(partition.submitted, count=SAMPLE)  # type: ignore[assignment]
         for _, fields in sample:
             try:
-                claim_id = decode_event(fields.get(EVENT_FIELD, b"")).claim.claim_id
+                patient_id = decode_event(fields.get(EVENT_FIELD, b"")).claim.patient_id
             except InvalidEvent:
                 continue
-            if partition_of(claim_id, count) != partition.index:
+            if partition_of(patient_id, count) != partition.index:
                 found.append(partition.submitted)
                 break
     return found

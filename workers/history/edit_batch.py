@@ -1,0 +1,197 @@
+"""Editing a batch against the patients' histories: one read for the batch, then each claim in stream order.
+
+Claims of one patient in one batch are edited in stream order, each against the history as the earlier
+ones leave it (their changes are applied to the in-memory copy as we go). Each result carries what the
+commit script needs to keep history exactly once (see workers/history/commit_script.py): the patient's
+key, the version the edit saw, the version its change writes, and the hash fields it rewrites.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import RedisError
+
+from contracts import ClaimEdited, ClaimSubmitted, DeadLetter, encode
+from edits import Engine
+from workers.batch import BatchPreparer, Fields, PayloadBudget, PreparedBatch, Record
+from workers.history.patient_keys import PatientKeys
+from workers.history.redis_store import HistoryReader, StoredHistory, Write
+from workers.metrics import WorkerMetrics
+
+log = structlog.get_logger("claimedit.history")
+
+RESULT_KIND = "r"
+DEAD_LETTER_KIND = "d"
+
+
+class HistoryBatch(PreparedBatch):
+    """A prepared batch whose commit also changes history: 8 script items per entry and one blob of stored values.
+
+    Items per entry: id, kind, body, event_id, patient key ("" for a dead letter), version read, version to
+    write, and a flat [claim_id, offset, length, ...] list of the hash fields to rewrite (length 0: delete).
+    The values travel in one binary blob beside the MessagePack items, because Redis's Lua `cmsgpack` cannot
+    read MessagePack bin (ClaimLines values are binary).
+    """
+
+    __slots__ = ("blob", "events", "keys", "write_bytes")
+
+    def __init__(self, source: str, preparer: HistoryPreparer, delivery_counts: Mapping[bytes, int] | None = None) -> None:
+        super().__init__(source, preparer, delivery_counts)
+        self.preparer: HistoryPreparer = preparer
+        self.blob = bytearray()
+        self.events: list[ClaimSubmitted | None] = []
+        self.keys: list[str] = []
+        self.write_bytes: list[int] = []
+
+    def add_entry(
+        self,
+        stream_id: bytes,
+        record: Record,
+        body: bytes,
+        payload: bytes | None,
+        *,
+        event: ClaimSubmitted | None = None,
+        key: str = "",
+        seen_version: str = "",
+        new_version: str = "",
+        writes: Sequence[Write] = (),
+    ) -> None:
+        self.ids.append(stream_id)
+        self.records.append(record)
+        self.payloads.append(payload)
+        self.events.append(event)
+        self.keys.append(key)
+        flat: list[str | int] = []
+        size = 0
+        for claim_id, value in writes:
+            if value is None:
+                flat += (claim_id, 0, 0)
+            else:
+                flat += (claim_id, len(self.blob), len(value))
+                self.blob += value
+                size += len(value)
+        self.write_bytes.append(size)
+        if type(record) is ClaimEdited:
+            self.args += (stream_id.decode(), RESULT_KIND, body.decode(), record.event_id, key, seen_version, new_version, flat)
+        else:
+            self.args += (stream_id.decode(), DEAD_LETTER_KIND, body.decode(), "", "", "", "", [])
+
+
+class HistoryPreparer(BatchPreparer):
+    """A BatchPreparer that reads the batch's patients' histories (one round trip) and edits with them."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        stream: str,
+        consumer: str,
+        max_event_bytes: int,
+        client: aioredis.Redis,
+        secret: bytes,
+        days: int,
+        metrics: WorkerMetrics,
+    ) -> None:
+        super().__init__(engine, stream=stream, consumer=consumer, max_event_bytes=max_event_bytes)
+        self.reader = HistoryReader(client, stream)
+        self.keys = PatientKeys(secret, stream)
+        self.days = days
+        self.metrics = metrics
+        # Versions must never repeat, across workers and restarts: a random prefix per process and a counter.
+        self._token_prefix = os.urandom(6).hex()
+        self._tokens = 0
+
+    def _token(self) -> str:
+        """`<day since the epoch>.<process prefix>.<counter>`: unique; the day lets the commit script refresh the TTL once a day."""
+        self._tokens += 1
+        return f"{int(time.time()) // 86_400}.{self._token_prefix}.{self._tokens}"
+
+    async def prepare_batch(
+        self,
+        ids: Sequence[bytes],
+        entries: Sequence[Fields | None],
+        *,
+        source: str = "read",
+        delivery_counts: Mapping[bytes, int] | None = None,
+        max_deliveries: int | None = None,
+    ) -> PreparedBatch:
+        batch = HistoryBatch(source, self, delivery_counts)
+        budget = PayloadBudget(self.max_event_bytes)
+        decoded: list[tuple[bytes, bytes | None, ClaimSubmitted | DeadLetter, int]] = []
+        for stream_id, fields in zip(ids, entries, strict=True):
+            count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
+            raw, event = self.decode_entry(stream_id, fields, count, max_deliveries)
+            decoded.append((stream_id, raw, event, count))
+        keys = self._keys_of([event for _, _, event, _ in decoded if type(event) is ClaimSubmitted])
+        patients = await self._read(keys.values())
+        for stream_id, raw, event, count in decoded:
+            if type(event) is DeadLetter:
+                letter = budget.keep(event)
+                batch.add_entry(stream_id, letter, encode(letter), raw)
+            else:
+                assert type(event) is ClaimSubmitted
+                assert raw is not None
+                self._edit_into(batch, stream_id, raw, event, count, patients[keys[event.claim.patient_id]], budget)
+        return batch
+
+    async def reedit(self, batch: HistoryBatch, indexes: Sequence[int]) -> HistoryBatch:
+        """A batch of these entries of `batch` edited again, in stream order, against freshly read history."""
+        again = HistoryBatch(batch.source, self, batch.delivery_counts)
+        events = [batch.events[i] for i in indexes]
+        keys = self._keys_of([event for event in events if event is not None])
+        patients = await self._read(keys.values())
+        budget = PayloadBudget(self.max_event_bytes)
+        counts = batch.delivery_counts or {}
+        for i, event in zip(indexes, events, strict=True):
+            stream_id, raw = batch.ids[i], batch.payloads[i] or b""
+            assert event is not None, "only results of decoded events wait on a patient's version"
+            self._edit_into(again, stream_id, raw, event, counts.get(stream_id, 1), patients[keys[event.claim.patient_id]], budget)
+        return again
+
+    def _keys_of(self, events: Sequence[ClaimSubmitted]) -> dict[str, str]:
+        """patient_id -> history key, for each distinct patient of these events."""
+        key = self.keys.key
+        found: dict[str, str] = {}
+        for event in events:
+            patient = event.claim.patient_id
+            if patient not in found:
+                found[patient] = key(patient)
+        return found
+
+    async def _read(self, keys: Iterable[str]) -> dict[str, StoredHistory]:
+        """The histories; a Redis error propagates: the batch is not edited, its entries stay pending and are
+        reclaimed after --claim-idle-ms, as when a worker dies before its commit."""
+        try:
+            patients = await self.reader.read(keys)
+        except RedisError as error:
+            self.metrics.redis_errors.labels("read").inc()
+            log.warning("history read failed; the batch stays pending and will be reclaimed", error=str(error)[:200])
+            raise
+        self.metrics.record_history_read(patients.values())
+        return patients
+
+    def _edit_into(
+        self,
+        batch: HistoryBatch,
+        stream_id: bytes,
+        raw: bytes,
+        event: ClaimSubmitted,
+        count: int,
+        patient: StoredHistory,
+        budget: PayloadBudget,
+    ) -> None:
+        try:
+            result, change = self.engine.edit_with_history(event, patient.view(), source_stream_id=stream_id.decode())
+        except Exception as error:
+            letter = budget.keep(self.engine_error(stream_id, error, raw, count, event))
+            batch.add_entry(stream_id, letter, encode(letter), raw)
+            return
+        seen = patient.version
+        writes = patient.apply(change, days=self.days, token=self._token()) if not change.empty else []
+        batch.add_entry(stream_id, result, encode(result), raw, event=event, key=patient.key, seen_version=seen,
+                        new_version=patient.version, writes=writes)

@@ -1,0 +1,67 @@
+"""Where a patient's history lives in Redis: one hash per patient, named by a keyed hash of `patient_id`.
+
+The key name is `<input stream>:h:<HMAC-SHA256(secret, patient_id), first 128 bits, hex>`. The input
+stream's name comes first, so in partitioned mode the key carries the partition's hash tag
+(`claims:{p3}:submitted:h:...`) and sits in the slot of the streams the commit script already touches.
+Without the secret the name says nothing about the patient: a plain hash of a member id could be
+reversed by hashing every plausible member id, a keyed one cannot. 128 bits: a collision (two patients
+sharing one history) is as likely as guessing a random 128-bit number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+HISTORY_KEY_MIN_BYTES = 16
+HISTORY_INFIX = ":h:"
+DIGEST_HEX_CHARS = 32
+
+
+class HistoryKeyError(ValueError):
+    """The history secret is missing or unusable; the message names the flag and the env var."""
+
+
+def read_secret(*, key_file: str | None, key_text: str | None) -> bytes:
+    """The secret from `--history-key-file` (a mounted secret) or `CLAIMEDIT_HISTORY_KEY`; exactly one of them."""
+    if key_file is not None and key_text is not None:
+        raise HistoryKeyError("give the history key once: CLAIMEDIT_HISTORY_KEY or --history-key-file (env CLAIMEDIT_HISTORY_KEY_FILE)")
+    if key_file is not None:
+        try:
+            secret = Path(key_file).read_bytes().strip()
+        except OSError as error:
+            raise HistoryKeyError(f"--history-key-file {key_file!r}: {error.strerror or error}") from None
+        where = f"--history-key-file {key_file!r}"
+    elif key_text is not None:
+        secret = key_text.strip().encode("utf-8")
+        where = "CLAIMEDIT_HISTORY_KEY"
+    else:
+        raise HistoryKeyError(
+            "history is on (--history / CLAIMEDIT_HISTORY) but no key names the patients' history in Redis: set "
+            "CLAIMEDIT_HISTORY_KEY or --history-key-file (env CLAIMEDIT_HISTORY_KEY_FILE) to a secret of at least "
+            f"{HISTORY_KEY_MIN_BYTES} bytes (e.g. `openssl rand -hex 32`), the same for every worker; or run with --no-history"
+        )
+    if len(secret) < HISTORY_KEY_MIN_BYTES:
+        raise HistoryKeyError(f"{where}: the history key must be at least {HISTORY_KEY_MIN_BYTES} bytes, got {len(secret)}")
+    return secret
+
+
+class PatientKeys:
+    """Names the history hash of a patient of one input stream."""
+
+    __slots__ = ("_hmac", "_prefix")
+
+    def __init__(self, secret: bytes, stream: str) -> None:
+        self._hmac = hmac.new(secret, digestmod=hashlib.sha256)
+        self._prefix = stream + HISTORY_INFIX
+
+    def key(self, patient_id: str) -> str:
+        mac = self._hmac.copy()  # copying the keyed state skips re-hashing the secret's pads per patient
+        mac.update(patient_id.encode("utf-8"))
+        return self._prefix + mac.hexdigest()[:DIGEST_HEX_CHARS]
+
+    @property
+    def pattern(self) -> str:
+        """A SCAN MATCH pattern for every patient key of this stream (operations, tests)."""
+        return self._prefix + "*"  # braces are not special in Redis glob patterns

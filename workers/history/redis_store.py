@@ -1,0 +1,151 @@
+"""A patient's history in Redis: one hash per patient, read for a whole batch in one round trip.
+
+Layout of the hash (key from `PatientKeys`): field `<claim_id>` -> MessagePack `ClaimLines` (the
+claim's lines in force; no patient id, no name, nothing but codes, dates, units, modifiers and the
+provider NPI), and field `""` (empty: a claim_id has at least one character) -> the patient's version,
+an opaque token written by the commit that last changed the hash. The worker reads the version with
+the history and the commit script applies a change only while the version is still the one read
+(docs/history.md, "In the worker").
+
+Retention, two bounds (docs/history.md, "Sizing"):
+- on write, a claim whose newest line is more than `days` before the newest date of service this
+  patient has is dropped (the edits never look further back);
+- every write sets the hash's TTL to `ttl_days` (default twice `days`: a claim may arrive up to a year
+  after its date of service), so a patient who is never seen again costs nothing after that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+
+from edits.history.model import ClaimLines, HistoryChange, PatientHistory, apply_change
+
+VERSION_FIELD = b""
+HISTORY_TTL_FACTOR = 2  # the TTL is this many times --history-days: claims may arrive up to a year after their date of service
+NO_VERSION = ""
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(ClaimLines).decode
+
+Write = tuple[str, bytes | None]  # (claim_id, its new stored value, or None: the field is deleted)
+
+
+def _span(claims: Iterable[ClaimLines]) -> tuple[dt.date, dt.date] | None:
+    """The oldest and newest date of service of these claims' lines; None when there are none."""
+    days = [line.date_of_service for claim in claims for line in claim.lines]
+    return (min(days), max(days)) if days else None
+
+
+class StoredHistory:
+    """One patient's history as read, and as this batch has changed it so far (in memory, in stream order)."""
+
+    __slots__ = ("_span", "_view", "claims", "key", "lines_read", "version")
+
+    def __init__(self, key: str, version: str, claims: dict[str, ClaimLines]) -> None:
+        self.key = key
+        self.version = version
+        self.claims = claims
+        self.lines_read = sum(len(claim.lines) for claim in claims.values())
+        self._span: tuple[dt.date, dt.date] | None = None  # (oldest, newest) date of service kept, once first needed
+        self._view: PatientHistory | None = None  # what the edits see, indexed once until the next change
+
+    def view(self) -> PatientHistory:
+        if self._view is None:
+            self._view = PatientHistory(self.claims.values())
+        return self._view
+
+    def apply(self, change: HistoryChange, *, days: int, token: str) -> list[Write]:
+        """Apply one committed-to-be change in memory; the hash fields it rewrites. A non-empty change moves the version to `token`."""
+        claims = self.claims
+        writes: dict[str, bytes | None] = {claim_id: None for claim_id in change.remove if claim_id in claims}
+        apply_change(claims, change)  # the one apply rule (edits/history/model.py); the hash mirrors it field by field
+        added = change.add
+        if added is not None:
+            writes[added.claim_id] = _encode(claims[added.claim_id])
+            writes.update(self._prune(added, days))
+        if writes:
+            self.version = token
+            self._view = None
+        return list(writes.items())
+
+    def _prune(self, added: ClaimLines, days: int) -> dict[str, bytes | None]:
+        """Drop claims wholly older than `days` before the patient's newest date of service.
+
+        Cheap in the usual case: the dates kept are known after one pass per patient and batch, and nothing
+        is scanned again unless the oldest date kept falls behind the horizon.
+        """
+        if len(self.claims) == 1:  # only the claim just added (a patient's first claim, mostly): nothing to drop
+            self._span = None
+            return {}
+        span = self._span if self._span is not None else _span(self.claims.values())
+        new = _span((added,))
+        if span is None or new is None:
+            self._span = span or new
+            return {}
+        oldest, newest = min(span[0], new[0]), max(span[1], new[1])
+        horizon = newest - dt.timedelta(days=days)
+        if oldest >= horizon:
+            self._span = (oldest, newest)
+            return {}
+        old = [claim_id for claim_id, claim in self.claims.items() if max(line.date_of_service for line in claim.lines) < horizon]
+        for claim_id in old:
+            del self.claims[claim_id]
+        self._span = _span(self.claims.values())
+        return dict.fromkeys(old)
+
+
+def decode_hash(key: str, fields: dict[bytes, bytes]) -> StoredHistory:
+    version = fields.pop(VERSION_FIELD, b"").decode()
+    return StoredHistory(key, version, {claim_id.decode(): _decode(value) for claim_id, value in fields.items()})
+
+
+# One script call for the whole batch instead of a pipeline of HGETALLs: measured, a pipeline of ~350 HGETALLs
+# cost the worker more CPU in redis-py (packing and parsing each command) than editing the claims. KEYS[1] is
+# the input stream, only so a Cluster client sends the call to the slot every patient key shares (its hash
+# tag). ARGV: the patient keys. Reply: per key, the number of reply items that follow, then field, value, ...
+READ_LUA = """
+local out = {}
+local n = 0
+for i = 1, #ARGV do
+  local fields = redis.call('HGETALL', ARGV[i])
+  n = n + 1
+  out[n] = #fields
+  for j = 1, #fields do
+    n = n + 1
+    out[n] = fields[j]
+  end
+end
+return out
+"""
+
+
+class HistoryReader:
+    """Reads the histories of a batch's patients of one input stream: one script call, one round trip."""
+
+    def __init__(self, client: aioredis.Redis, stream: str) -> None:
+        self._script = client.register_script(READ_LUA)
+        self._keys = [stream]
+
+    async def read(self, keys: Iterable[str]) -> dict[str, StoredHistory]:
+        wanted: Sequence[str] = list(keys)
+        if not wanted:
+            return {}
+        reply: list[Any] = await self._script(keys=self._keys, args=wanted)
+        found: dict[str, StoredHistory] = {}
+        at = 0
+        for key in wanted:
+            count = int(reply[at])
+            at += 1
+            fields = reply[at : at + count]
+            at += count
+            found[key] = (decode_hash(key, dict(zip(fields[::2], fields[1::2], strict=True))) if count
+                          else StoredHistory(key, NO_VERSION, {}))
+        return found
+
+
+def ttl_ms(days: int) -> int:
+    return days * 86_400_000
