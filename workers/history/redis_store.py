@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
-from edits.history.model import ClaimLines, HistoryChange, PatientHistory, apply_change
+from edits.history.model import EMPTY_HISTORY, ClaimLines, HistoryChange, PatientHistory, apply_change
 
 VERSION_FIELD = b""
 HISTORY_TTL_FACTOR = 2  # the TTL is this many times --history-days: claims may arrive up to a year after their date of service
@@ -55,18 +55,23 @@ class StoredHistory:
 
     def view(self) -> PatientHistory:
         if self._view is None:
-            self._view = PatientHistory(self.claims.values())
+            # Most patients have no history: the shared empty view (it caches nothing) instead of a new one each.
+            self._view = PatientHistory(self.claims.values()) if self.claims else EMPTY_HISTORY
         return self._view
 
     def apply(self, change: HistoryChange, *, days: int, token: str) -> list[Write]:
         """Apply one committed-to-be change in memory; the hash fields it rewrites. A non-empty change moves the version to `token`."""
         claims = self.claims
-        writes: dict[str, bytes | None] = {claim_id: None for claim_id in change.remove if claim_id in claims}
+        remove = change.remove
+        writes: dict[str, bytes | None] = {claim_id: None for claim_id in remove if claim_id in claims} if remove else {}
         apply_change(claims, change)  # the one apply rule (edits/history/model.py); the hash mirrors it field by field
         added = change.add
         if added is not None:
             writes[added.claim_id] = _encode(claims[added.claim_id])
-            writes.update(self._prune(added, days))
+            if len(claims) > 1:
+                writes.update(self._prune(added, days))
+            else:  # only the claim just added (a patient's first claim, mostly): nothing to drop
+                self._span = None
         if writes:
             self.version = token
             self._view = None
