@@ -30,6 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contracts import DeadLetter
 from workers.batch import PreparedBatch
+from workers.commit_lua import FINISH_LUA, window_lua
 from workers.health import Health
 from workers.history.commit_script import COMMIT_HISTORY_LUA
 from workers.history.edit_batch import HistoryBatch
@@ -47,46 +48,43 @@ DEAD_LETTER_FIELD = "dead_letter"
 # Returns one character per entry: "1" acked here and published, "0" already acked elsewhere, "D" a result
 # whose event_id was answered within the window: neither acked nor published, so the worker can send its
 # `duplicate-event` dead letter through this same script (ack and publish stay one step per entry).
-# The seen set is checked (ZADD NX: one call for the check and the mark) before the ack, because once acked
-# a duplicate's result could no longer be withheld; the mark is undone when the ack finds the entry taken.
+# The window is checked before the ack, because once acked a duplicate's result could no longer be withheld;
+# it is looked up and marked once per batch, and the streams trimmed once per batch (workers/commit_lua.py).
 COMMIT_LUA = """
 local group = ARGV[1]
 local maxlen = ARGV[2]
 local window_ms = tonumber(ARGV[3])
 local items = cmsgpack.unpack(ARGV[4])
 local seen = KEYS[4]
-local score = ''
-if window_ms > 0 then
-  local t = redis.call('TIME')
-  local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  score = string.format('%d', now_ms)  -- formatted once: Redis would format a Lua number per call
-  redis.call('ZREMRANGEBYSCORE', seen, '-inf', string.format('(%d', now_ms - window_ms))
-end
+""" + window_lua(4) + """
 local flags = {}
 local n = 0
+local results = 0
+local letters = 0
 for i = 1, #items, 4 do
   n = n + 1
   local result = items[i + 1] == 'r'
-  local added = 0
-  if result and window_ms > 0 then
-    added = redis.call('ZADD', seen, 'NX', score, items[i + 3])
-  end
-  if result and window_ms > 0 and added == 0 then
+  if result and answered[items[i + 3]] then
     flags[n] = 'D'
   elseif redis.call('XACK', KEYS[1], group, items[i]) == 1 then
     if result then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'result', items[i + 2])
+      redis.call('XADD', KEYS[2], '*', 'result', items[i + 2])
+      results = results + 1
+      if window_ms > 0 then
+        answered[items[i + 3]] = true
+        marks[#marks + 1] = score
+        marks[#marks + 1] = items[i + 3]
+      end
     else
-      redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'dead_letter', items[i + 2])
+      redis.call('XADD', KEYS[3], '*', 'dead_letter', items[i + 2])
+      letters = letters + 1
     end
     flags[n] = '1'
   else
-    if added == 1 then
-      redis.call('ZREM', seen, items[i + 3])  -- nothing published here: the event_id stays unanswered
-    end
     flags[n] = '0'
   end
 end
+""" + FINISH_LUA + """
 return table.concat(flags)
 """
 

@@ -168,8 +168,8 @@ def test_a_commit_run_twice_publishes_once(redis_client: redis.Redis, redis_url:
 
 
 def test_an_entry_acked_elsewhere_leaves_its_event_id_unanswered(redis_client: redis.Redis, redis_url: str) -> None:
-    """The script marks an event_id before the ack; when the ack finds the entry taken, the mark is undone,
-    so a later resend of that event_id still gets its result."""
+    """The script marks an event_id only for an entry whose ack counted (it published the result); an entry
+    whose ack finds it taken marks nothing, so a later resend of that event_id still gets its result."""
     redis_client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
     e = event(CLEAN)
     (entry,) = submit(redis_client, STREAM, [e])

@@ -151,8 +151,8 @@ def test_stream_fields_are_the_ones_the_worker_reads_and_the_commit_script_write
     fields = {name: message["x-redis-stream-field"] for name, message in committed["components"]["messages"].items()}
     assert fields == {"ClaimSubmitted": EVENT_FIELD.decode(), "ClaimEdited": RESULT_FIELD, "DeadLetter": DEAD_LETTER_FIELD}
     assert fields == {"ClaimSubmitted": "event", "ClaimEdited": "result", "DeadLetter": "dead_letter"}
-    assert f"'XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', '{RESULT_FIELD}'" in COMMIT_LUA
-    assert f"'XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', '{DEAD_LETTER_FIELD}'" in COMMIT_LUA
+    assert f"'XADD', KEYS[2], '*', '{RESULT_FIELD}'" in COMMIT_LUA
+    assert f"'XADD', KEYS[3], '*', '{DEAD_LETTER_FIELD}'" in COMMIT_LUA
 
 
 def test_channels_operations_and_consumer_group(committed: dict[str, Any]) -> None:

@@ -5,7 +5,8 @@ Per entry, in this order:
    alone: not marked seen, not acked, not published, history untouched. The worker edits it again
    against fresh history and commits it again (workers/commit.py). The check comes before the
    idempotency window's ZADD NX, so a re-edit is never mistaken for a duplicate event.
-2. The idempotency window and the ack, exactly as without history ("D", "0", "1").
+2. The idempotency window and the ack, exactly as without history ("D", "0", "1"; the window looked up and
+   marked once per batch, the streams trimmed once per batch: workers/commit_lua.py).
 3. Only when the ack counted ("1"): the result is published and the history change applied (HSET the
    rewritten claims, HDEL the removed ones, the version field set to the entry's new version, the TTL
    refreshed). So a redelivered entry, a reclaimed one or a duplicate event never changes history twice,
@@ -13,6 +14,8 @@ Per entry, in this order:
 The TTL is refreshed (PEXPIRE) only when the version's leading day number (the writing worker's day since
 the epoch) changes: a TTL of twice --history-days loses at most a day that way, and most claims of a busy
 patient skip the call.
+A patient's version is read (HGET) once per run: a Lua table keeps it, and the version this run writes,
+for the patient's later claims in the batch (nothing else can change the hash while the script runs).
 Versions are tokens that never repeat (day, a random per-process prefix and a counter), not counters: a
 counter could come back to the value an edit read after another worker's change (and a batch's later
 claims of a patient expect the version its earlier claim writes, which no other commit can write).
@@ -25,6 +28,8 @@ stored values, the history TTL in ms.
 
 from __future__ import annotations
 
+from workers.commit_lua import FINISH_LUA, window_lua
+
 COMMIT_HISTORY_LUA = """
 local group = ARGV[1]
 local maxlen = ARGV[2]
@@ -33,15 +38,12 @@ local items = cmsgpack.unpack(ARGV[4])
 local blob = ARGV[5]
 local ttl_ms = ARGV[6]
 local seen = KEYS[4]
-local score = ''
-if window_ms > 0 then
-  local t = redis.call('TIME')
-  local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  score = string.format('%d', now_ms)
-  redis.call('ZREMRANGEBYSCORE', seen, '-inf', string.format('(%d', now_ms - window_ms))
-end
+""" + window_lua(8) + """
+local versions = {}  -- patient key -> its version: read once per run, then as this run writes it
 local flags = {}
 local n = 0
+local results = 0
+local letters = 0
 for i = 1, #items, 8 do
   n = n + 1
   local result = items[i + 1] == 'r'
@@ -49,21 +51,26 @@ for i = 1, #items, 8 do
   local current = true
   local version = ''
   if hkey ~= '' then
-    version = redis.call('HGET', hkey, '')
-    if not version then version = '' end
+    version = versions[hkey]
+    if version == nil then
+      version = redis.call('HGET', hkey, '') or ''
+      versions[hkey] = version
+    end
     current = version == items[i + 5]
-  end
-  local added = 0
-  if current and result and window_ms > 0 then
-    added = redis.call('ZADD', seen, 'NX', score, items[i + 3])
   end
   if not current then
     flags[n] = 'R'
-  elseif result and window_ms > 0 and added == 0 then
+  elseif result and answered[items[i + 3]] then
     flags[n] = 'D'
   elseif redis.call('XACK', KEYS[1], group, items[i]) == 1 then
     if result then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'result', items[i + 2])
+      redis.call('XADD', KEYS[2], '*', 'result', items[i + 2])
+      results = results + 1
+      if window_ms > 0 then
+        answered[items[i + 3]] = true
+        marks[#marks + 1] = score
+        marks[#marks + 1] = items[i + 3]
+      end
       local writes = items[i + 7]
       if #writes > 0 then
         local set = {'', items[i + 6]}  -- the new version, and the rewritten claims: one HSET
@@ -77,20 +84,20 @@ for i = 1, #items, 8 do
           end
         end
         redis.call('HSET', hkey, unpack(set))
+        versions[hkey] = items[i + 6]
         if string.match(version, '^%d+') ~= string.match(items[i + 6], '^%d+') then
           redis.call('PEXPIRE', hkey, ttl_ms)  -- once a day per patient is enough for a TTL of many days
         end
       end
     else
-      redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'dead_letter', items[i + 2])
+      redis.call('XADD', KEYS[3], '*', 'dead_letter', items[i + 2])
+      letters = letters + 1
     end
     flags[n] = '1'
   else
-    if added == 1 then
-      redis.call('ZREM', seen, items[i + 3])
-    end
     flags[n] = '0'
   end
 end
+""" + FINISH_LUA + """
 return table.concat(flags)
 """

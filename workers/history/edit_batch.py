@@ -105,11 +105,17 @@ class HistoryPreparer(BatchPreparer):
         # Versions must never repeat, across workers and restarts: a random prefix per process and a counter.
         self._token_prefix = os.urandom(6).hex()
         self._tokens = 0
+        self._token_head = ""
+        self._new_tokens()
+
+    def _new_tokens(self) -> None:
+        """Today's head of the tokens; once per batch rather than per claim (a version's day may lag by a batch)."""
+        self._token_head = f"{int(time.time()) // 86_400}.{self._token_prefix}."
 
     def _token(self) -> str:
         """`<day since the epoch>.<process prefix>.<counter>`: unique; the day lets the commit script refresh the TTL once a day."""
         self._tokens += 1
-        return f"{int(time.time()) // 86_400}.{self._token_prefix}.{self._tokens}"
+        return self._token_head + str(self._tokens)
 
     async def prepare_batch(
         self,
@@ -120,6 +126,7 @@ class HistoryPreparer(BatchPreparer):
         delivery_counts: Mapping[bytes, int] | None = None,
         max_deliveries: int | None = None,
     ) -> PreparedBatch:
+        self._new_tokens()
         batch = HistoryBatch(source, self, delivery_counts)
         budget = PayloadBudget(self.max_event_bytes)
         decoded: list[tuple[bytes, bytes | None, ClaimSubmitted | DeadLetter, int]] = []
@@ -141,6 +148,7 @@ class HistoryPreparer(BatchPreparer):
 
     async def reedit(self, batch: HistoryBatch, indexes: Sequence[int]) -> HistoryBatch:
         """A batch of these entries of `batch` edited again, in stream order, against freshly read history."""
+        self._new_tokens()
         again = HistoryBatch(batch.source, self, batch.delivery_counts)
         events = [batch.events[i] for i in indexes]
         keys = self._keys_of([event for event in events if event is not None])

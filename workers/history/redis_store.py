@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
-from edits.history.model import ClaimLines, HistoryChange, PatientHistory, apply_change
+from edits.history.model import EMPTY_HISTORY, ClaimLines, HistoryChange, PatientHistory, apply_change
 
 VERSION_FIELD = b""
 HISTORY_TTL_FACTOR = 2  # the TTL is this many times --history-days: claims may arrive up to a year after their date of service
@@ -49,24 +49,29 @@ class StoredHistory:
         self.key = key
         self.version = version
         self.claims = claims
-        self.lines_read = sum(len(claim.lines) for claim in claims.values())
+        self.lines_read = sum(len(claim.lines) for claim in claims.values()) if claims else 0
         self._span: tuple[dt.date, dt.date] | None = None  # (oldest, newest) date of service kept, once first needed
         self._view: PatientHistory | None = None  # what the edits see, indexed once until the next change
 
     def view(self) -> PatientHistory:
         if self._view is None:
-            self._view = PatientHistory(self.claims.values())
+            # Most patients have no history: the shared empty view (it caches nothing) instead of a new one each.
+            self._view = PatientHistory(self.claims.values()) if self.claims else EMPTY_HISTORY
         return self._view
 
     def apply(self, change: HistoryChange, *, days: int, token: str) -> list[Write]:
         """Apply one committed-to-be change in memory; the hash fields it rewrites. A non-empty change moves the version to `token`."""
         claims = self.claims
-        writes: dict[str, bytes | None] = {claim_id: None for claim_id in change.remove if claim_id in claims}
+        remove = change.remove
+        writes: dict[str, bytes | None] = {claim_id: None for claim_id in remove if claim_id in claims} if remove else {}
         apply_change(claims, change)  # the one apply rule (edits/history/model.py); the hash mirrors it field by field
         added = change.add
         if added is not None:
             writes[added.claim_id] = _encode(claims[added.claim_id])
-            writes.update(self._prune(added, days))
+            if len(claims) > 1:
+                writes.update(self._prune(added, days))
+            else:  # only the claim just added (a patient's first claim, mostly): nothing to drop
+                self._span = None
         if writes:
             self.version = token
             self._view = None
@@ -106,18 +111,28 @@ def decode_hash(key: str, fields: dict[bytes, bytes]) -> StoredHistory:
 # One script call for the whole batch instead of a pipeline of HGETALLs: measured, a pipeline of ~350 HGETALLs
 # cost the worker more CPU in redis-py (packing and parsing each command) than editing the claims. KEYS[1] is
 # the input stream, only so a Cluster client sends the call to the slot every patient key shares (its hash
-# tag). ARGV: the patient keys. Reply: per key, the number of reply items that follow, then field, value, ...
+# tag). ARGV[1]: the patient keys, all of one length, concatenated (one argument: redis-py packs each argument
+# in Python); ARGV[2]: that length. Reply: only for the patients that have a history (most have none, and then
+# cost neither side anything per patient): the key's position (0-based), the number of items that follow,
+# then field, value, ...
 READ_LUA = """
+local all = ARGV[1]
+local size = tonumber(ARGV[2])
 local out = {}
 local n = 0
-for i = 1, #ARGV do
-  local fields = redis.call('HGETALL', ARGV[i])
-  n = n + 1
-  out[n] = #fields
-  for j = 1, #fields do
-    n = n + 1
-    out[n] = fields[j]
+local index = 0
+for at = 1, #all, size do
+  local fields = redis.call('HGETALL', string.sub(all, at, at + size - 1))
+  if #fields > 0 then
+    out[n + 1] = index
+    out[n + 2] = #fields
+    n = n + 2
+    for j = 1, #fields do
+      out[n + j] = fields[j]
+    end
+    n = n + #fields
   end
+  index = index + 1
 end
 return out
 """
@@ -131,19 +146,22 @@ class HistoryReader:
         self._keys = [stream]
 
     async def read(self, keys: Iterable[str]) -> dict[str, StoredHistory]:
+        """Each key's history; the keys must all have one length (as `PatientKeys` makes them)."""
         wanted: Sequence[str] = list(keys)
         if not wanted:
             return {}
-        reply: list[Any] = await self._script(keys=self._keys, args=wanted)
-        found: dict[str, StoredHistory] = {}
-        at = 0
-        for key in wanted:
-            count = int(reply[at])
-            at += 1
-            fields = reply[at : at + count]
-            at += count
-            found[key] = (decode_hash(key, dict(zip(fields[::2], fields[1::2], strict=True))) if count
-                          else StoredHistory(key, NO_VERSION, {}))
+        size = len(wanted[0])
+        joined = "".join(wanted)
+        if len(joined) != size * len(wanted):
+            raise ValueError(f"history keys must all have {size} characters (PatientKeys makes them so)")
+        reply: list[Any] = await self._script(keys=self._keys, args=[joined, size])
+        found = {key: StoredHistory(key, NO_VERSION, {}) for key in wanted}
+        at, end = 0, len(reply)
+        while at < end:
+            key, count = wanted[reply[at]], reply[at + 1]
+            fields = reply[at + 2 : at + 2 + count]
+            at += 2 + count
+            found[key] = decode_hash(key, dict(zip(fields[::2], fields[1::2], strict=True)))
         return found
 
 

@@ -1,0 +1,73 @@
+"""Patient keys (cached HMAC) and the history read script's sparse reply, on a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+
+import msgspec
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from edits.history.model import ClaimLines
+from tests.workers.test_history_store import patient_event
+from workers.history.patient_keys import PatientKeys
+from workers.history.redis_store import HistoryReader, StoredHistory
+
+STREAM = "claims.submitted"
+SECRET = b"k" * 32
+
+
+def _plain_hmac_key(patient: str) -> str:
+    return STREAM + ":h:" + hmac.new(SECRET, patient.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def test_keys_are_the_hmac_with_or_without_the_cache_and_the_cache_stays_bounded() -> None:
+    keys = PatientKeys(SECRET, STREAM, cache_size=3)
+    patients = [f"P-{i}" for i in range(10)] * 3  # more patients than the cache holds, each asked three times
+    assert [keys.key(p) for p in patients] == [_plain_hmac_key(p) for p in patients]
+    assert {len(keys.key(p)) for p in patients} == {keys.key_length}
+    assert len(keys._cache) <= 3
+
+
+@pytest.mark.redis
+def test_a_read_of_many_patients_finds_each_ones_own_history(redis_client: redis.Redis, redis_url: str) -> None:
+    keys = PatientKeys(SECRET, STREAM)
+    patients = [f"P-{i}" for i in range(7)]
+    with_history = {1: "C-1", 4: "C-4", 6: "C-6"}  # the others have none
+    for index, claim_id in with_history.items():
+        claim = patient_event(patients[index]).claim
+        lines = ClaimLines(claim_id=claim_id, lines=())
+        redis_client.hset(keys.key(patients[index]), mapping={b"": f"v{index}".encode(), claim_id.encode(): msgspec.msgpack.encode(lines)})
+        assert claim.patient_id == patients[index]
+
+    async def read() -> dict[str, StoredHistory]:
+        client = aioredis.Redis.from_url(redis_url)
+        try:
+            return await HistoryReader(client, STREAM).read(keys.key(p) for p in patients)
+        finally:
+            await client.aclose()
+
+    found = asyncio.run(read())
+    assert list(found) == [keys.key(p) for p in patients]
+    for index, patient in enumerate(patients):
+        history = found[keys.key(patient)]
+        assert history.key == keys.key(patient)
+        if index in with_history:
+            assert (history.version, list(history.claims)) == (f"v{index}", [with_history[index]])
+        else:
+            assert (history.version, history.claims, history.lines_read) == ("", {}, 0)
+
+
+def test_keys_of_different_lengths_are_refused() -> None:
+    async def read() -> None:
+        client = aioredis.Redis()  # never connects: the keys are refused before any call
+        try:
+            await HistoryReader(client, STREAM).read(["claims.submitted:h:ab", "claims.submitted:h:abc"])
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ValueError, match="must all have 21 characters"):
+        asyncio.run(read())
