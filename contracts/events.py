@@ -47,7 +47,7 @@ DEAD_LETTER_REASONS: tuple[DeadLetterReason, ...] = DeadLetterReason.__args__  #
 ControlNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=9)]
 
 
-class X12Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class X12Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
     """Where an event mapped from an 837P came from: the envelope's control numbers, so a result traces back to its file."""
 
     interchange_control_number: ControlNumber
@@ -58,7 +58,7 @@ class X12Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     file: Annotated[str, msgspec.Meta(max_length=255)] | None = None
 
 
-class ClaimSubmitted(msgspec.Struct, frozen=True, kw_only=True):
+class ClaimSubmitted(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Published by the claims platform, one per claim, in stream field `event`."""
 
     event_id: EventId
@@ -69,7 +69,7 @@ class ClaimSubmitted(msgspec.Struct, frozen=True, kw_only=True):
     x12: X12Source | None = None
 
 
-class ClaimEdited(msgspec.Struct, frozen=True, kw_only=True):
+class ClaimEdited(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The result: exactly one per `claim.submitted` event, in stream field `result`."""
 
     event_id: EventId
@@ -86,7 +86,7 @@ class ClaimEdited(msgspec.Struct, frozen=True, kw_only=True):
     source_stream_id: str | None = None
 
 
-class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):
+class DeadLetter(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An input entry that could not be edited, kept whole, in stream field `dead_letter`.
 
     `payload` is the raw `event` field: UTF-8 text when it decodes and JSON

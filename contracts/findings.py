@@ -36,7 +36,7 @@ class _Facts(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, tag_
     """Base of the fact structs; `kind` names the struct on the wire."""
 
 
-class MueFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, tag="mue"):
+class MueFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, gc=False, tag="mue"):
     """mue-units-exceeded: units counted against the MUE value and its adjudication indicator (MAI)."""
 
     units_counted: int | float
@@ -45,13 +45,13 @@ class MueFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, tag="mue")
     units_from_history: int | float = 0
 
 
-class AddOnFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, tag="add-on"):
+class AddOnFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, gc=False, tag="add-on"):
     """addon-without-primary: the primary codes that would have made the add-on payable."""
 
     primaries_sought: tuple[str, ...]
 
 
-class FeeScheduleFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, tag="fee-schedule"):
+class FeeScheduleFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, gc=False, tag="fee-schedule"):
     """A fee schedule (PPRRVU) indicator the edit read: which one, and its value for the code.
 
     `other_lines` are the lines of the same date and provider that made the indicator matter
@@ -63,7 +63,7 @@ class FeeScheduleFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, ta
     other_lines: tuple[int, ...] = ()
 
 
-class PtpPair(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class PtpPair(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
     """One NCCI procedure-to-procedure pair that applied: the codes, where the other code is, and the row's terms.
 
     `line` is the other line on this claim; for a pair found in history, `claim_id` and `line` are the earlier claim's.
@@ -79,7 +79,7 @@ class PtpPair(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     claim_id: OpaqueId | None = None
 
 
-class PtpFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, tag="ptp"):
+class PtpFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, gc=False, tag="ptp"):
     """ptp-bundled-code: every pair that bundles this line; `role` is which column this line's code is in."""
 
     role: Literal["column-two", "column-one"]
@@ -95,7 +95,7 @@ class OtherFacts(_Facts, frozen=True, kw_only=True, omit_defaults=True, tag="oth
 Facts = MueFacts | AddOnFacts | FeeScheduleFacts | PtpFacts | OtherFacts
 
 
-class EarlierLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class EarlierLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
     """A service line of an earlier claim of the same patient that a finding relied on."""
 
     claim_id: OpaqueId
@@ -105,7 +105,7 @@ class EarlierLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     date_of_service: dt.date | None = None
 
 
-class Finding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Finding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
     """One problem an edit found, with the facts it used so a biller can check it."""
 
     edit: str

@@ -195,19 +195,41 @@ class BatchPreparer:
         batch = PreparedBatch(source, self, delivery_counts)
         edit = self.engine.edit
         budget = PayloadBudget(self.max_event_bytes)
+        max_bytes = self.max_event_bytes
+        first_ok = max_deliveries is None or max_deliveries >= 1  # a first delivery is within the limit
+        # The common entry (a first delivery with an `event` field that decodes) goes straight to decode_event
+        # and is added inline; anything else takes decode_entry, which says why it is a dead letter.
+        ids_out, records, payloads, args = batch.ids, batch.records, batch.payloads, batch.args
         for stream_id, fields in zip(ids, entries, strict=True):
             count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
-            raw, decoded = self.decode_entry(stream_id, fields, count, max_deliveries)
-            if type(decoded) is DeadLetter:
-                record: Record = budget.keep(decoded)
-            else:
-                assert type(decoded) is ClaimSubmitted
-                assert raw is not None
+            raw = fields.get(EVENT_FIELD) if fields is not None and count == 1 and first_ok else None
+            decoded: ClaimSubmitted | DeadLetter
+            if raw is not None:
                 try:
-                    record = edit(decoded, source_stream_id=stream_id.decode())
-                except Exception as error:
-                    record = budget.keep(self.engine_error(stream_id, error, raw, count, decoded))
-            batch.add(stream_id, record, encode(record), raw)
+                    decoded = decode_event(raw, max_bytes)
+                except InvalidEvent as invalid:
+                    decoded = self.dead(stream_id, invalid.reason, invalid.detail, raw, count)
+                except Exception as error:  # as in decode_entry
+                    decoded = self.dead(stream_id, "engine-error", _short(f"decode: {type(error).__name__}: {error}"), raw, count)
+            else:
+                raw, decoded = self.decode_entry(stream_id, fields, count, max_deliveries)
+            if type(decoded) is DeadLetter:
+                letter = budget.keep(decoded)
+                batch.add(stream_id, letter, encode(letter), raw)
+                continue
+            assert type(decoded) is ClaimSubmitted
+            assert raw is not None
+            text_id = stream_id.decode()
+            try:
+                result = edit(decoded, source_stream_id=text_id)
+            except Exception as error:
+                letter = budget.keep(self.engine_error(stream_id, error, raw, count, decoded))
+                batch.add(stream_id, letter, encode(letter), raw)
+                continue
+            ids_out.append(stream_id)
+            records.append(result)
+            payloads.append(raw)
+            args += (text_id, RESULT_KIND, encode(result).decode(), result.event_id)
         return batch
 
 

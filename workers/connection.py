@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -153,3 +153,50 @@ def broker(settings: Settings, **broker_kwargs: Any) -> RedisBroker:
     if context is not None:
         options["security"] = BaseSecurity(ssl_context=context)
     return RedisBroker(settings.redis_url, **options)
+
+
+XREADGROUP = "XREADGROUP"
+_LIST_SHAPED_XREAD = frozenset({"parse_xread", "parse_xread_resp3_to_resp2_legacy"})
+"""redis-py's XREADGROUP callbacks whose shape the fast parser gives: RESP2's, and RESP3's default (legacy) one."""
+
+
+def _xread_parser(original: Callable[..., Any]) -> Callable[..., Any]:
+    """An XREADGROUP reply callback giving what redis-py's own gives, `[[stream, [(id, {field: value}), ...]], ...]`, faster.
+
+    redis-py builds each entry's field dict with a function call and `dict(zip(...))`: about 0.6 us per entry, a few %
+    of the worker's CPU per claim. Our entries have one field (`event`), so the common entry's dict is built from its
+    two items inline (0.1 us). Anything unusual (a deleted entry, no entries, `claim_min_idle_time` metadata) goes to
+    redis-py's own callback, so the result is the same in every case.
+    """
+
+    def parse(response: Any, **options: Any) -> Any:
+        if options or not response:
+            return original(response, **options)
+        by_stream = response.items() if isinstance(response, dict) else response
+        parsed = []
+        for stream, entries in by_stream:
+            try:
+                rows = [(e[0], {f[0]: f[1]}) if len(f := e[1]) == 2 else (e[0], dict(zip(i := iter(f), i, strict=True)))
+                        for e in entries]
+            except (TypeError, ValueError):  # None for an entry or its fields, an odd field list: redis-py's rules apply
+                one = {stream: entries} if isinstance(response, dict) else [[stream, entries]]
+                rows = original(one)[0][1]
+            parsed.append([stream, rows])
+        return parsed
+
+    return parse
+
+
+def fast_stream_reads(client: Any) -> None:
+    """Give a plain redis-py asyncio client (FastStream's, which reads the input stream) the faster XREADGROUP parser.
+
+    Only where redis-py's own callback gives the list shape (RESP2, and RESP3 with its default legacy replies);
+    a client giving RESP3's dict shape, and a Redis Cluster client, are left as they are.
+    """
+    if not isinstance(client, aioredis.Redis):
+        return
+    original = client.response_callbacks.get(XREADGROUP)
+    if getattr(original, "__name__", "") not in _LIST_SHAPED_XREAD:  # RESP3's dict shape, or ours already
+        return
+    assert original is not None
+    client.set_response_callback(XREADGROUP, _xread_parser(original))

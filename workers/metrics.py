@@ -158,26 +158,15 @@ class WorkerMetrics:
         elsewhere, b'd' for one acked here with a `duplicate-event` dead letter (those are `duplicate_letters`),
         b'p' for a duplicate left pending."""
         now = time.time() if now is None else now
-        outcomes: Tally[str] = Tally()
         findings: Tally[tuple[str, str]] = Tally()
-        dead: list[DeadLetter] = []
-        latencies: list[float] = []
-        observe_latency = latencies.append
-        duplicate_events = left_pending = 0
-        for flag, record in zip(flags, batch.records, strict=True):
-            if flag != ACKED:
-                duplicate_events += flag == DUPLICATE_EVENT
-                left_pending += flag == LEFT_PENDING
-                continue
-            if type(record) is ClaimEdited:
-                outcomes[record.outcome] += 1
-                for finding in record.findings:
+        results, dead, duplicate_events, left_pending = _split(batch.records, flags)
+        outcomes: Tally[str] = Tally([result.outcome for result in results])
+        for result in results:
+            if result.findings:
+                for finding in result.findings:
                     findings[(finding.edit, finding.severity)] += 1
-                if record.occurred_at is not None:
-                    observe_latency(max(0.0, now - record.occurred_at.timestamp()))
-            else:
-                assert type(record) is DeadLetter
-                dead.append(record)
+        stamps = [result.occurred_at.timestamp() for result in results if result.occurred_at is not None]
+        latencies = [now - stamp if stamp < now else 0.0 for stamp in stamps]
         if duplicate_events != len(duplicate_letters):
             raise ValueError(f"{duplicate_events} entries flagged duplicate but {len(duplicate_letters)} dead letters given")
         dead += duplicate_letters
@@ -196,3 +185,29 @@ class WorkerMetrics:
         self.batch_size.observe(len(batch))
         self.batch_duration.observe(time.perf_counter() - batch.started)
         return summary
+
+
+def _split(records: Sequence[ClaimEdited | DeadLetter], flags: bytes) -> tuple[list[ClaimEdited], list[DeadLetter], int, int]:
+    """The results and dead letters this consumer published, and how many entries were flagged duplicate or left pending."""
+    if len(flags) != len(records):
+        raise ValueError(f"{len(flags)} flags for {len(records)} records")
+    acked_here = flags.count(ACKED)
+    dead: list[DeadLetter] = []
+    duplicate_events = left_pending = 0
+    if acked_here == len(flags):  # the usual batch: every entry acked here; one pass in C per question
+        results = [record for record in records if type(record) is ClaimEdited]
+        if len(results) != len(records):
+            dead = [record for record in records if type(record) is DeadLetter]
+    else:
+        results = []
+        for flag, record in zip(flags, records, strict=True):
+            if flag != ACKED:
+                duplicate_events += flag == DUPLICATE_EVENT
+                left_pending += flag == LEFT_PENDING
+            elif type(record) is ClaimEdited:
+                results.append(record)
+            elif type(record) is DeadLetter:
+                dead.append(record)
+    if len(results) + len(dead) != acked_here:
+        raise TypeError("a batch record is neither a result nor a dead letter")
+    return results, dead, duplicate_events, left_pending

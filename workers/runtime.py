@@ -205,6 +205,7 @@ class Worker:
         next_delay = backoff_delays(first=0.2)
         while not stop.is_set():
             try:
+                connection.fast_stream_reads(await broker.connect())  # the client FastStream reads with; start() reuses it
                 await broker.start()
             except (OSError, RedisError, TimeoutError) as error:
                 delay = next_delay()
