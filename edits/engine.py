@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from contracts import Claim, ClaimEdited, ClaimSubmitted, Finding, outcome_of
 from edits.base import Edit
 from edits.history.model import NO_CHANGE, ClaimLines, HistoryChange, HistoryLine, PatientHistory
-from edits.lines import provider_of
+from edits.lines import provider_days
 from edits.policy import DEFAULT_POLICY, Policy, PolicyError
 from edits.reference.model import ReferenceSet
 from edits.registry import all_edits
@@ -77,8 +77,9 @@ class Engine:
         """Findings against history, and the claims this one takes out of it (the original of a replacement or void)."""
         frequency = claim.claim_frequency_code
         if frequency not in REPLACES:
-            # An empty history changes no edit's answer (Edit.check_with_history's contract): skip asking it.
-            return self._run(claim, self.edits, history if history else None), ()
+            # A history without a line of this claim's providers and dates changes no edit's answer
+            # (Edit.check_with_history's contract): most claims take the plain path after this one question.
+            return self._run(claim, self.edits, history if history.holds_any(provider_days(claim)) else None), ()
         original = claim.original_claim_id or claim.claim_id
         remove = (original,) if history.has_claim(original) else ()
         history = history.without(remove)
@@ -141,15 +142,28 @@ VOID = "8"
 
 def entering_history(claim: Claim, findings: tuple[Finding, ...]) -> ClaimLines | None:
     """The claim's lines that enter history: every line no `deny` finding names (after policy overrides)."""
-    denied = {number for finding in findings if finding.severity == "deny" for number in finding.lines} if findings else ()
     claim_id = claim.claim_id
+    claim_provider = claim.rendering_provider_npi or claim.billing_provider_npi  # provider_of, inlined: it runs per line
     # Positional arguments: this runs for every claim edited with history, and keywords cost a third more.
-    lines = tuple(
-        HistoryLine(claim_id, line.line_number, provider_of(claim, line), line.date_of_service, line.code, line.modifiers, line.units)
+    lines = [
+        HistoryLine(
+            claim_id,
+            line.line_number,
+            line.rendering_provider_npi or claim_provider,
+            line.date_of_service,
+            line.code,
+            line.modifiers,
+            line.units,
+        )
         for line in claim.lines
-        if line.line_number not in denied
-    )
-    return ClaimLines(claim_id=claim_id, lines=lines) if lines else None
+    ]
+    if findings:
+        denied = {number for finding in findings if finding.severity == "deny" for number in finding.lines}
+        if denied:
+            lines = [line for line in lines if line.line_number not in denied]
+            if not lines:
+                return None
+    return ClaimLines(claim_id, tuple(lines))
 
 
 def run(claim: Claim, reference: ReferenceSet, policy: Policy = DEFAULT_POLICY) -> tuple[Finding, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from contracts import Claim, ServiceLine
 
 
@@ -12,3 +14,9 @@ def provider_of(claim: Claim, line: ServiceLine) -> str:
     patient on one date; this is the provider they compare.
     """
     return line.rendering_provider_npi or claim.rendering_provider_npi or claim.billing_provider_npi
+
+
+def provider_days(claim: Claim) -> set[tuple[str, dt.date]]:
+    """Every (provider, date of service) of the claim's lines (`provider_of`): all an edit may ask history about."""
+    default = claim.rendering_provider_npi or claim.billing_provider_npi
+    return {(line.rendering_provider_npi or default, line.date_of_service) for line in claim.lines}
