@@ -35,6 +35,9 @@ class Edit:
     replacement or void; otherwise, and without history (`check --no-history`), `check`."""
     judges_voids: ClassVar[bool] = False
     """A void (frequency code 8) edited with history is judged only by edits that set this."""
+    judges_modifiers: frozenset[str] | None = None
+    """Set by an edit that looks only at lines carrying one of these modifiers (and reads no history):
+    the engine does not call it for a claim none of whose lines carries one (one set test per claim)."""
 
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         self.severity: Severity = severity or self.default_severity

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import NamedTuple
 
 from contracts import Claim, ClaimEdited, ClaimSubmitted, Finding, outcome_of
 from edits.base import Edit
@@ -23,6 +24,55 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 def _finding_order(finding: Finding) -> tuple[int, str]:
     return (finding.lines[0] if finding.lines else 0, finding.edit)
+
+
+Check = Callable[[Claim, ReferenceSet], Iterable[Finding]]
+CheckWithHistory = Callable[[Claim, ReferenceSet, PatientHistory], Iterable[Finding]]
+
+
+class Plan(NamedTuple):
+    """A tuple of edits as the engine calls them: bound methods, so the loop per claim looks nothing up.
+
+    Findings are sorted after the run, by line and edit name, so the order the edits run in does not show.
+    """
+
+    plain: tuple[Check, ...]
+    """`check` of every edit not in `gated`: a claim edited without history (or history that cannot matter)."""
+    alone: tuple[Check, ...]
+    """`check` of the edits not in `gated` that do not read history."""
+    with_history: tuple[CheckWithHistory, ...]
+    """`check_with_history` of the edits that read history."""
+    gated: tuple[tuple[frozenset[str], Check], ...]
+    """(modifiers, check) of the edits that read only claims carrying one of those modifiers (`Edit.judges_modifiers`)."""
+
+    @classmethod
+    def of(cls, edits: Iterable[Edit]) -> Plan:
+        gated = {edit.name for edit in edits if edit.judges_modifiers is not None and not edit.uses_history}
+        rest = [edit for edit in edits if edit.name not in gated]
+        return cls(
+            plain=tuple(edit.check for edit in rest),
+            alone=tuple(edit.check for edit in rest if not edit.uses_history),
+            with_history=tuple(edit.check_with_history for edit in rest if edit.uses_history),
+            gated=tuple((edit.judges_modifiers, edit.check) for edit in edits if edit.judges_modifiers is not None and edit.name in gated),
+        )
+
+
+def _run_gated(claim: Claim, reference: ReferenceSet, gated: tuple[tuple[frozenset[str], Check], ...], findings: list[Finding]) -> None:
+    """The edits that judge only some modifiers, on a claim that carries one of them (most claims carry none)."""
+    modifiers: set[str] | None = None
+    for line in claim.lines:  # a plain loop: in CPython 3.11 about 3x cheaper than frozenset(chain(map(...)))
+        if line.modifiers:
+            if modifiers is None:
+                modifiers = set(line.modifiers)
+            else:
+                modifiers.update(line.modifiers)
+    if modifiers is None:
+        return
+    for judged, check in gated:
+        if not judged.isdisjoint(modifiers):
+            found = check(claim, reference)
+            if found:
+                findings.extend(found)
 
 
 class Engine:
@@ -50,6 +100,8 @@ class Engine:
         self.ruleset_version = f"{PACKAGE_VERSION}+{policy.fingerprint()}.{len(self.edits)}"
         self.edit_names: tuple[str, ...] = tuple(edit.name for edit in self.edits)
         self.void_edits: tuple[Edit, ...] = tuple(edit for edit in self.edits if edit.judges_voids)
+        self._plan = Plan.of(self.edits)
+        self._void_plan = Plan.of(self.void_edits)
 
     def run(self, claim: Claim, history: PatientHistory | None = None) -> tuple[Finding, ...]:
         """The findings for one claim: alone (`history` None), or against the patient's earlier claims.
@@ -58,17 +110,28 @@ class Engine:
         and a void only by the edits that judge voids.
         """
         if history is None:
-            return self._run(claim, self.edits, None)
+            return self._run(claim, self._plan, None)
         return self._against_history(claim, history)[0]
 
-    def _run(self, claim: Claim, edits: tuple[Edit, ...], history: PatientHistory | None) -> tuple[Finding, ...]:
+    def _run(self, claim: Claim, plan: Plan, history: PatientHistory | None) -> tuple[Finding, ...]:
         findings: list[Finding] = []
         reference = self.reference
-        for edit in edits:
-            if history is not None and edit.uses_history:
-                findings.extend(edit.check_with_history(claim, reference, history))
-            else:
-                findings.extend(edit.check(claim, reference))
+        if history is None:
+            for check in plan.plain:
+                found = check(claim, reference)
+                if found:
+                    findings.extend(found)
+        else:
+            for check in plan.alone:
+                found = check(claim, reference)
+                if found:
+                    findings.extend(found)
+            for check_with_history in plan.with_history:
+                found = check_with_history(claim, reference, history)
+                if found:
+                    findings.extend(found)
+        if plan.gated:
+            _run_gated(claim, reference, plan.gated, findings)
         if len(findings) > 1:
             findings.sort(key=_finding_order)
         return tuple(findings)
@@ -79,12 +142,11 @@ class Engine:
         if frequency not in REPLACES:
             # A history without a line of this claim's providers and dates changes no edit's answer
             # (Edit.check_with_history's contract): most claims take the plain path after this one question.
-            return self._run(claim, self.edits, history if history.holds_any(provider_days(claim)) else None), ()
+            return self._run(claim, self._plan, history if history.holds_any(provider_days(claim)) else None), ()
         original = claim.original_claim_id or claim.claim_id
         remove = (original,) if history.has_claim(original) else ()
         history = history.without(remove)
-        edits = self.void_edits if frequency == VOID else self.edits
-        return self._run(claim, edits, history), remove
+        return self._run(claim, self._void_plan if frequency == VOID else self._plan, history), remove
 
     def run_with_history(self, claim: Claim, history: PatientHistory) -> tuple[tuple[Finding, ...], HistoryChange]:
         """The findings against the patient's earlier claims, and what committing this claim changes in history.
