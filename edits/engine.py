@@ -142,7 +142,7 @@ class Engine:
         if frequency not in REPLACES:
             # A history without a line of this claim's providers and dates changes no edit's answer
             # (Edit.check_with_history's contract): most claims take the plain path after this one question.
-            return self._run(claim, self._plan, history if history.holds_any(provider_days(claim)) else None), ()
+            return self._run(claim, self._plan, history if history and history.holds_any(provider_days(claim)) else None), ()
         original = claim.original_claim_id or claim.claim_id
         remove = (original,) if history.has_claim(original) else ()
         history = history.without(remove)

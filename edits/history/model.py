@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from itertools import chain
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 import msgspec
@@ -74,8 +73,6 @@ def apply_change(claims: dict[str, ClaimLines], change: HistoryChange) -> None:
 
 
 _claim_id = operator.attrgetter("claim_id")
-_lines = operator.attrgetter("lines")
-_day = operator.attrgetter("date_of_service")
 _NOTHING: Mapping[str, Sequence[HistoryLine]] = MappingProxyType({})
 
 
@@ -110,56 +107,38 @@ class PatientHistory:
         if found is None:
             # One scan per (provider, day) asked, not an index of every line: a claim asks about one or two days,
             # and a patient's history is mostly other days.
-            self._gather({key}, {day})
-            found = self._on_day[key]
+            lines = [
+                line
+                for claim in self._by_claim.values()
+                for line in claim.lines
+                if line.date_of_service == day and line.provider == provider
+            ]
+            if lines:
+                # By claim_id (a stable sort keeps each claim's line order), not by the store's order (a Redis
+                # hash has none): findings read the same from every store.
+                lines.sort(key=_claim_id)
+                by_code: dict[str, list[HistoryLine]] = {}
+                for line in lines:
+                    by_code.setdefault(line.code, []).append(line)
+                found = by_code
+            else:
+                found = _NOTHING
+            self._on_day[key] = found
         return found
 
-    def holds_any(self, keys: Collection[tuple[str, dt.date]]) -> bool:
-        """Whether any line of history is by one of these (provider, date of service) pairs; then `codes_on`
-        answers them without another scan.
+    def holds_any(self, keys: Iterable[tuple[str, dt.date]]) -> bool:
+        """Whether history holds a line by one of these (provider, date of service) pairs (`codes_on` keeps the answers).
 
         The engine's first question about a claim (its own pairs, `edits.lines.provider_days`): most claims
         meet no earlier line (a new patient, earlier claims on other days), and then history changes nothing.
         """
         if not self._by_claim:
             return False
-        on_day = self._on_day
-        missing = {key for key in keys if key not in on_day}
-        if missing:
-            days = {day for _, day in missing}
-            # The usual answer, from C: no line of history is on any of these dates.
-            if days.isdisjoint(map(_day, chain.from_iterable(map(_lines, self._by_claim.values())))):
-                for key in missing:
-                    on_day[key] = _NOTHING
-            else:
-                self._gather(missing, days)
-        return any(on_day[key] for key in keys)
-
-    def _gather(self, keys: Collection[tuple[str, dt.date]], days: Collection[dt.date]) -> None:
-        """One scan of history keeping the answer for each of `keys` (its lines by code, or `_NOTHING`)."""
-        found: dict[tuple[str, dt.date], list[HistoryLine]] = {}
-        for claim in self._by_claim.values():
-            for line in claim.lines:
-                day = line.date_of_service
-                if day in days and (key := (line.provider, day)) in keys:
-                    lines = found.get(key)
-                    if lines is None:
-                        found[key] = [line]
-                    else:
-                        lines.append(line)
-        on_day = self._on_day
-        for key in keys:
-            lines = found.get(key)
-            if lines is None:
-                on_day[key] = _NOTHING
-                continue
-            # By claim_id (a stable sort keeps each claim's line order), not by the store's order (a Redis
-            # hash has none): findings read the same from every store.
-            lines.sort(key=_claim_id)
-            by_code: dict[str, list[HistoryLine]] = {}
-            for line in lines:
-                by_code.setdefault(line.code, []).append(line)
-            on_day[key] = by_code
+        codes_on = self.codes_on
+        for provider, day in keys:  # noqa: SIM110 (a loop: any() over a generator costs more, per claim)
+            if codes_on(provider, day):
+                return True
+        return False
 
     def lines_on(self, provider: str, day: dt.date) -> Sequence[HistoryLine]:
         """Lines of earlier claims by `provider` on `day` (empty when none), code by code."""
