@@ -46,7 +46,7 @@ class Plan(NamedTuple):
     """(modifiers, check) of the edits that read only claims carrying one of those modifiers (`Edit.judges_modifiers`)."""
 
     @classmethod
-    def of(cls, edits: Iterable[Edit]) -> Plan:
+    def of(cls, edits: Sequence[Edit]) -> Plan:
         gated = {edit.name for edit in edits if edit.judges_modifiers is not None and not edit.uses_history}
         rest = [edit for edit in edits if edit.name not in gated]
         return cls(
