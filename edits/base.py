@@ -31,9 +31,13 @@ class Edit:
     uses_history: ClassVar[bool] = False
     """True for edits that also read the patient's earlier claims: the engine calls
     `check_with_history` on them instead of `check` whenever the claim is edited with
-    history (even an empty one); without history (`check --no-history`) only `check`."""
+    history that holds a line of the claim's providers and dates, or the claim is a
+    replacement or void; otherwise, and without history (`check --no-history`), `check`."""
     judges_voids: ClassVar[bool] = False
     """A void (frequency code 8) edited with history is judged only by edits that set this."""
+    judges_modifiers: frozenset[str] | None = None
+    """Set by an edit that looks only at lines carrying one of these modifiers (and reads no history):
+    the engine does not call it for a claim none of whose lines carries one (one set test per claim)."""
 
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         self.severity: Severity = severity or self.default_severity
@@ -49,6 +53,8 @@ class Edit:
 
     def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> Iterable[Finding]:
         """The check over this claim and the patient's earlier claims (without its original, for a
-        replacement or void); by default it is `check`. With an empty history it must find what
-        `check` finds, except for a replacement or void (the engine calls `check` then)."""
+        replacement or void); by default it is `check`. It asks history only about this claim's own
+        providers and dates (`edits.lines.provider_of`, date of service). So with a history that
+        holds no line of those (provider, date) pairs, an empty one included, it must find what
+        `check` finds, except for a replacement or void: the engine calls `check` then."""
         return self.check(claim, reference)

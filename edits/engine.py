@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import NamedTuple
 
 from contracts import Claim, ClaimEdited, ClaimSubmitted, Finding, outcome_of
 from edits.base import Edit
 from edits.history.model import NO_CHANGE, ClaimLines, HistoryChange, HistoryLine, PatientHistory
-from edits.lines import provider_of
+from edits.lines import provider_days
 from edits.policy import DEFAULT_POLICY, Policy, PolicyError
 from edits.reference.model import ReferenceSet
 from edits.registry import all_edits
@@ -23,6 +24,55 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 def _finding_order(finding: Finding) -> tuple[int, str]:
     return (finding.lines[0] if finding.lines else 0, finding.edit)
+
+
+Check = Callable[[Claim, ReferenceSet], Iterable[Finding]]
+CheckWithHistory = Callable[[Claim, ReferenceSet, PatientHistory], Iterable[Finding]]
+
+
+class Plan(NamedTuple):
+    """A tuple of edits as the engine calls them: bound methods, so the loop per claim looks nothing up.
+
+    Findings are sorted after the run, by line and edit name, so the order the edits run in does not show.
+    """
+
+    plain: tuple[Check, ...]
+    """`check` of every edit not in `gated`: a claim edited without history (or history that cannot matter)."""
+    alone: tuple[Check, ...]
+    """`check` of the edits not in `gated` that do not read history."""
+    with_history: tuple[CheckWithHistory, ...]
+    """`check_with_history` of the edits that read history."""
+    gated: tuple[tuple[frozenset[str], Check], ...]
+    """(modifiers, check) of the edits that read only claims carrying one of those modifiers (`Edit.judges_modifiers`)."""
+
+    @classmethod
+    def of(cls, edits: Sequence[Edit]) -> Plan:
+        gated = {edit.name for edit in edits if edit.judges_modifiers is not None and not edit.uses_history}
+        rest = [edit for edit in edits if edit.name not in gated]
+        return cls(
+            plain=tuple(edit.check for edit in rest),
+            alone=tuple(edit.check for edit in rest if not edit.uses_history),
+            with_history=tuple(edit.check_with_history for edit in rest if edit.uses_history),
+            gated=tuple((edit.judges_modifiers, edit.check) for edit in edits if edit.judges_modifiers is not None and edit.name in gated),
+        )
+
+
+def _run_gated(claim: Claim, reference: ReferenceSet, gated: tuple[tuple[frozenset[str], Check], ...], findings: list[Finding]) -> None:
+    """The edits that judge only some modifiers, on a claim that carries one of them (most claims carry none)."""
+    modifiers: set[str] | None = None
+    for line in claim.lines:  # a plain loop: in CPython 3.11 about 3x cheaper than frozenset(chain(map(...)))
+        if line.modifiers:
+            if modifiers is None:
+                modifiers = set(line.modifiers)
+            else:
+                modifiers.update(line.modifiers)
+    if modifiers is None:
+        return
+    for judged, check in gated:
+        if not judged.isdisjoint(modifiers):
+            found = check(claim, reference)
+            if found:
+                findings.extend(found)
 
 
 class Engine:
@@ -50,6 +100,8 @@ class Engine:
         self.ruleset_version = f"{PACKAGE_VERSION}+{policy.fingerprint()}.{len(self.edits)}"
         self.edit_names: tuple[str, ...] = tuple(edit.name for edit in self.edits)
         self.void_edits: tuple[Edit, ...] = tuple(edit for edit in self.edits if edit.judges_voids)
+        self._plan = Plan.of(self.edits)
+        self._void_plan = Plan.of(self.void_edits)
 
     def run(self, claim: Claim, history: PatientHistory | None = None) -> tuple[Finding, ...]:
         """The findings for one claim: alone (`history` None), or against the patient's earlier claims.
@@ -58,17 +110,28 @@ class Engine:
         and a void only by the edits that judge voids.
         """
         if history is None:
-            return self._run(claim, self.edits, None)
+            return self._run(claim, self._plan, None)
         return self._against_history(claim, history)[0]
 
-    def _run(self, claim: Claim, edits: tuple[Edit, ...], history: PatientHistory | None) -> tuple[Finding, ...]:
+    def _run(self, claim: Claim, plan: Plan, history: PatientHistory | None) -> tuple[Finding, ...]:
         findings: list[Finding] = []
         reference = self.reference
-        for edit in edits:
-            if history is not None and edit.uses_history:
-                findings.extend(edit.check_with_history(claim, reference, history))
-            else:
-                findings.extend(edit.check(claim, reference))
+        if history is None:
+            for check in plan.plain:
+                found = check(claim, reference)
+                if found:
+                    findings.extend(found)
+        else:
+            for check in plan.alone:
+                found = check(claim, reference)
+                if found:
+                    findings.extend(found)
+            for check_with_history in plan.with_history:
+                found = check_with_history(claim, reference, history)
+                if found:
+                    findings.extend(found)
+        if plan.gated:
+            _run_gated(claim, reference, plan.gated, findings)
         if len(findings) > 1:
             findings.sort(key=_finding_order)
         return tuple(findings)
@@ -77,13 +140,13 @@ class Engine:
         """Findings against history, and the claims this one takes out of it (the original of a replacement or void)."""
         frequency = claim.claim_frequency_code
         if frequency not in REPLACES:
-            # An empty history changes no edit's answer (Edit.check_with_history's contract): skip asking it.
-            return self._run(claim, self.edits, history if history else None), ()
+            # A history without a line of this claim's providers and dates changes no edit's answer
+            # (Edit.check_with_history's contract): most claims take the plain path after this one question.
+            return self._run(claim, self._plan, history if history and history.holds_any(provider_days(claim)) else None), ()
         original = claim.original_claim_id or claim.claim_id
         remove = (original,) if history.has_claim(original) else ()
         history = history.without(remove)
-        edits = self.void_edits if frequency == VOID else self.edits
-        return self._run(claim, edits, history), remove
+        return self._run(claim, self._void_plan if frequency == VOID else self._plan, history), remove
 
     def run_with_history(self, claim: Claim, history: PatientHistory) -> tuple[tuple[Finding, ...], HistoryChange]:
         """The findings against the patient's earlier claims, and what committing this claim changes in history.
@@ -141,15 +204,28 @@ VOID = "8"
 
 def entering_history(claim: Claim, findings: tuple[Finding, ...]) -> ClaimLines | None:
     """The claim's lines that enter history: every line no `deny` finding names (after policy overrides)."""
-    denied = {number for finding in findings if finding.severity == "deny" for number in finding.lines} if findings else ()
     claim_id = claim.claim_id
+    claim_provider = claim.rendering_provider_npi or claim.billing_provider_npi  # provider_of, inlined: it runs per line
     # Positional arguments: this runs for every claim edited with history, and keywords cost a third more.
-    lines = tuple(
-        HistoryLine(claim_id, line.line_number, provider_of(claim, line), line.date_of_service, line.code, line.modifiers, line.units)
+    lines = [
+        HistoryLine(
+            claim_id,
+            line.line_number,
+            line.rendering_provider_npi or claim_provider,
+            line.date_of_service,
+            line.code,
+            line.modifiers,
+            line.units,
+        )
         for line in claim.lines
-        if line.line_number not in denied
-    )
-    return ClaimLines(claim_id=claim_id, lines=lines) if lines else None
+    ]
+    if findings:
+        denied = {number for finding in findings if finding.severity == "deny" for number in finding.lines}
+        if denied:
+            lines = [line for line in lines if line.line_number not in denied]
+            if not lines:
+                return None
+    return ClaimLines(claim_id, tuple(lines))
 
 
 def run(claim: Claim, reference: ReferenceSet, policy: Policy = DEFAULT_POLICY) -> tuple[Finding, ...]:

@@ -34,6 +34,7 @@ class Modifier50OnAddon(Edit):
 
     name = "modifier-50-on-addon"
     default_severity = "deny"
+    judges_modifiers = frozenset({BILATERAL})
 
     def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
         findings: list[Finding] = []

@@ -29,6 +29,7 @@ class Modifier51OnAddon(Edit):
 
     name = "modifier-51-on-addon"
     default_severity = "review"
+    judges_modifiers = frozenset({MULTIPLE_PROCEDURES})
 
     def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
         findings: list[Finding] = []

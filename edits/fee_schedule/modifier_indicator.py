@@ -60,6 +60,7 @@ class ModifierIndicatorEdit(Edit):
     def __init__(self, severity: Severity | None = None, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(severity, options)
         self.watched: frozenset[str] = frozenset(self.rulings)
+        self.judges_modifiers = self.watched
         self.value_of: Callable[[FeeScheduleEntry], str] = operator.attrgetter(self.indicator)
 
     def judges(self, ref: Reference, code: str, entry: FeeScheduleEntry) -> bool:

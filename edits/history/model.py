@@ -126,6 +126,20 @@ class PatientHistory:
             self._on_day[key] = found
         return found
 
+    def holds_any(self, keys: Iterable[tuple[str, dt.date]]) -> bool:
+        """Whether history holds a line by one of these (provider, date of service) pairs (`codes_on` keeps the answers).
+
+        The engine's first question about a claim (its own pairs, `edits.lines.provider_days`): most claims
+        meet no earlier line (a new patient, earlier claims on other days), and then history changes nothing.
+        """
+        if not self._by_claim:
+            return False
+        codes_on = self.codes_on
+        for provider, day in keys:  # noqa: SIM110 (a loop: any() over a generator costs more, per claim)
+            if codes_on(provider, day):
+                return True
+        return False
+
     def lines_on(self, provider: str, day: dt.date) -> Sequence[HistoryLine]:
         """Lines of earlier claims by `provider` on `day` (empty when none), code by code."""
         on_day = self.codes_on(provider, day)

@@ -5,11 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from contracts import AddOnFacts, Claim, Finding
+from contracts import AddOnFacts, Claim, Finding, ServiceLine
 from edits.base import Edit
 from edits.history.model import PatientHistory
-from edits.lines import provider_of
 from edits.reference.model import CONTRACTOR_DEFINED_PRIMARY, AddOnPairing, ReferenceSet
+
+PRIMARIES_KEPT = 4_096  # (code, day) answers kept before the cache starts over
+
+
+def _billed_with(lines: Sequence[ServiceLine], primaries: frozenset[str], day: dt.date, provider: str, claim_provider: str) -> bool:
+    """Whether a line bills one of `primaries` on `day` by `provider` (`provider_of`: the line's NPI, else the claim's)."""
+    for other in lines:  # a loop, not any() over a generator: cheaper per claim
+        if other.code in primaries and other.date_of_service == day and (other.rendering_provider_npi or claim_provider) == provider:
+            return True
+    return False
 
 
 class AddonWithoutPrimary(Edit):
@@ -51,6 +60,8 @@ class AddonWithoutPrimary(Edit):
         self.contractor_primaries: dict[str, frozenset[str]] = {
             str(code): frozenset(map(str, primaries)) for code, primaries in configured.items()
         }
+        # (code, day) -> (the pairings read, the primaries they give): an add-on recurs on many claims of a day.
+        self._primaries: dict[tuple[str, dt.date], tuple[Sequence[AddOnPairing], frozenset[str]]] = {}
 
     def eligible_primaries(self, code: str, pairings: Sequence[AddOnPairing], day: dt.date) -> frozenset[str]:
         primaries: set[str] = set()
@@ -66,6 +77,18 @@ class AddonWithoutPrimary(Edit):
             primaries |= self.contractor_primaries.get(code, frozenset())
         return frozenset(primaries)
 
+    def _eligible(self, code: str, pairings: Sequence[AddOnPairing], day: dt.date) -> frozenset[str]:
+        """`eligible_primaries`, kept per (code, day) while the period's pairings are the same object."""
+        key = (code, day)
+        kept = self._primaries.get(key)
+        if kept is not None and kept[0] is pairings:
+            return kept[1]
+        if len(self._primaries) >= PRIMARIES_KEPT:
+            self._primaries.clear()
+        primaries = self.eligible_primaries(code, pairings, day)
+        self._primaries[key] = (pairings, primaries)
+        return primaries
+
     def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
         return self._check(claim, reference, None)
 
@@ -74,24 +97,21 @@ class AddonWithoutPrimary(Edit):
 
     def _check(self, claim: Claim, reference: ReferenceSet, history: PatientHistory | None) -> list[Finding]:
         findings: list[Finding] = []
-        billed: dict[tuple[dt.date, str], set[str]] | None = None
+        lines = claim.lines
+        claim_provider = claim.rendering_provider_npi or claim.billing_provider_npi  # provider_of, the claim's part once
         refs = reference.references
         only = refs[0] if len(refs) == 1 else None  # one period: no per-line date lookup
-        for line in claim.lines:
+        for line in lines:
             day = line.date_of_service
             ref = only if only is not None else reference.for_date(day)
             pairings = ref.addons.get(line.code)
             if pairings is None:
                 continue
-            primaries = self.eligible_primaries(line.code, pairings, day)
+            primaries = self._eligible(line.code, pairings, day)
             if not primaries:
                 continue
-            if billed is None:
-                billed = {}
-                for other in claim.lines:
-                    billed.setdefault((other.date_of_service, provider_of(claim, other)), set()).add(other.code)
-            provider = provider_of(claim, line)
-            if not primaries.isdisjoint(billed[(day, provider)]):
+            provider = line.rendering_provider_npi or claim_provider
+            if _billed_with(lines, primaries, day, provider, claim_provider):
                 continue
             if history is not None and not primaries.isdisjoint(history.codes_on(provider, day)):
                 continue  # the primary is on an earlier claim of the same date and provider

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contracts import Claim, Finding, PtpFacts, PtpPair, ServiceLine
 from edits.base import Edit
 from edits.history.model import HistoryLine, PatientHistory, earlier_line
-from edits.lines import provider_of
+from edits.lines import lines_by_provider_and_day, provider_of
 from edits.policy import PolicyError
 from edits.reference.model import Reference, ReferenceSet
-from edits.reference.ptp_table import PtpRow
+from edits.reference.ptp_table import PtpRow, PtpTable
 
 # Modifiers that may bypass a PTP edit of modifier indicator 1 (NCCI Policy Manual, chapter I, section E).
 NCCI_ASSOCIATED_MODIFIERS = frozenset(
@@ -125,34 +125,55 @@ class PtpBundledCode(Edit):
 
         This line as column two: added to `bundled` (denied). This line as column one: added to `reviews`.
         """
-        for line in claim.lines:
-            day = line.date_of_service
-            on_day = history.codes_on(provider_of(claim, line), day)
-            if not on_day:
-                continue
-            table = reference.for_date(day).ptp
-            twos = table.column_twos(line.code)
-            for code, earlier_lines in on_day.items():
-                as_two = line.code in table.column_twos(code)
-                as_one = code in twos
-                if not (as_two or as_one):
-                    continue
-                if as_two:
-                    row = in_force_row(table.pairs(code, line.code, day))
-                    if row is not None:
-                        bundled.setdefault(line.line_number, []).extend(
-                            (earlier, row) for earlier in earlier_lines if not self._bypassed(row, earlier, line)
-                        )
-                if as_one:
-                    row = in_force_row(table.pairs(line.code, code, day))
-                    if row is not None:
-                        reviews.setdefault(line.line_number, []).extend(
-                            (earlier, row) for earlier in earlier_lines if not self._bypassed(row, line, earlier)
-                        )
+        for (provider, day), lines in lines_by_provider_and_day(claim).items():
+            on_day = history.codes_on(provider, day)
+            if on_day:
+                self._pairs_on_day(lines, day, on_day, reference.for_date(day).ptp, bundled, reviews)
         for number in [number for number, pairs in bundled.items() if not pairs]:
             del bundled[number]
         for number in [number for number, pairs in reviews.items() if not pairs or number in bundled]:
             del reviews[number]  # a line denied as column two is not paid: nothing earlier to adjust for it
+
+    def _pairs_on_day(
+        self,
+        lines: list[ServiceLine],
+        day: dt.date,
+        on_day: Mapping[str, Sequence[HistoryLine]],
+        table: PtpTable,
+        bundled: dict[int, list[tuple[Bundler, PtpRow]]],
+        reviews: dict[int, list[tuple[HistoryLine, PtpRow]]],
+    ) -> None:
+        """`_pairs_with_history` for this claim's lines of one provider and date, and the earlier lines `on_day`.
+
+        One column-two lookup per code (not per pair of lines), and one set test per code for the usual answer:
+        no pair. The order pairs are found in does not show: each finding sorts its pairs (`_pair_order`).
+        """
+        known = table.column_two_sets  # column_twos' cache, read directly: one dict probe per code on the common path
+        codes_here = {line.code for line in lines}
+        bundlers: list[tuple[str, frozenset[str], Sequence[HistoryLine]]] = []  # earlier codes that bundle a code here
+        for code, earlier in on_day.items():
+            twos = known.get(code)
+            if twos is None:
+                twos = table.column_twos(code)
+            if not twos.isdisjoint(codes_here):
+                bundlers.append((code, twos, earlier))
+        for line in lines:
+            for code, twos, earlier_lines in bundlers:  # this line as column two
+                if line.code in twos and (row := in_force_row(table.pairs(code, line.code, day))) is not None:
+                    bundled.setdefault(line.line_number, []).extend(
+                        (earlier, row) for earlier in earlier_lines if not self._bypassed(row, earlier, line)
+                    )
+            twos = known.get(line.code)
+            if twos is None:
+                twos = table.column_twos(line.code)
+            if twos.isdisjoint(on_day):
+                continue  # this line bundles no earlier code: the common path
+            for code in twos.intersection(on_day):  # this line as column one
+                row = in_force_row(table.pairs(line.code, code, day))
+                if row is not None:
+                    reviews.setdefault(line.line_number, []).extend(
+                        (earlier, row) for earlier in on_day[code] if not self._bypassed(row, line, earlier)
+                    )
 
     def _bypassed(self, row: PtpRow, one: Bundler, two: Bundler) -> bool:
         return row.modifier_indicator == 1 and self.bypassed(one, two)

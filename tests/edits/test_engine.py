@@ -7,8 +7,8 @@ import datetime as dt
 import msgspec
 import pytest
 
-from contracts import Claim, ClaimSubmitted, MueFacts, outcome_of
-from edits.base import DOC_SECTIONS
+from contracts import Claim, ClaimSubmitted, Finding, MueFacts, outcome_of
+from edits.base import DOC_SECTIONS, Edit
 from edits.engine import Engine
 from edits.policy import PolicyError, parse_policy
 from edits.reference.model import AddOnPairing, FeeScheduleEntry, MueEntry, Reference, ReferenceSet
@@ -166,3 +166,39 @@ def test_every_edit_is_documented_the_same_way(edit: type) -> None:
     missing = [s for s, p in zip(DOC_SECTIONS, positions, strict=True) if p < 0]
     assert not missing, f"{edit.name} docstring lacks {missing}"
     assert positions == sorted(positions), f"{edit.name} docstring sections are out of order"
+
+
+class _CountingModifierEdit(Edit):
+    """Counts its calls; finds one thing per line carrying modifier 62 (a test double of a modifier edit)."""
+
+    name = "counting-modifier-62"
+    judges_modifiers = frozenset({"62"})
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.calls = 0
+
+    def check(self, claim: Claim, reference: ReferenceSet) -> list[Finding]:
+        self.calls += 1
+        return [
+            Finding(edit=self.name, severity="info", lines=(line.line_number,), code=line.code, message="62", reference_version="test")
+            for line in claim.lines
+            if "62" in line.modifiers
+        ]
+
+
+def test_an_edit_judging_some_modifiers_is_called_only_for_claims_carrying_one() -> None:
+    engine = Engine(REFERENCE, edits=[_CountingModifierEdit])
+    (edit,) = engine.edits
+    assert isinstance(edit, _CountingModifierEdit)
+    plain = make_claim({"line_number": 1, "code": "64628", "date_of_service": "2025-03-04"})
+    other = make_claim({"line_number": 1, "code": "64628", "modifiers": ["59"], "date_of_service": "2025-03-04"})
+    assert engine.run(plain) == ()
+    assert engine.run(other) == ()
+    assert edit.calls == 0
+    with_62 = make_claim(
+        {"line_number": 1, "code": "64628", "modifiers": ["59"], "date_of_service": "2025-03-04"},
+        {"line_number": 2, "code": "64628", "modifiers": ["62"], "date_of_service": "2025-03-05"},
+    )
+    assert [finding.lines for finding in engine.run(with_62)] == [(2,)]
+    assert edit.calls == 1

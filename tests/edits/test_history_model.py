@@ -145,3 +145,29 @@ def test_the_shared_empty_history_keeps_no_answers() -> None:
     assert EMPTY_HISTORY.codes_on("1234567893", DAY) == {}
     assert EMPTY_HISTORY.lines_on("1234567893", DAY) == ()
     assert EMPTY_HISTORY._on_day == {}  # shared by every claim of a patient without history: it must not grow
+
+
+def test_holds_any_asks_about_a_provider_and_a_date() -> None:
+    history = PatientHistory([earlier("A"), earlier("B", "64629")])
+    assert history.holds_any({("1234567893", DAY)})
+    assert history.holds_any([("9999999999", DAY), ("1234567893", DAY)])
+    assert not history.holds_any({("1234567893", DAY + dt.timedelta(days=1))})
+    assert not history.holds_any({("9999999999", DAY)})
+    assert not history.holds_any(())
+    assert not EMPTY_HISTORY.holds_any({("1234567893", DAY)})
+
+
+def test_history_on_other_days_or_providers_changes_no_finding_and_takes_the_plain_path() -> None:
+    # 64629 alone is an add-on without its primary; 64628 earlier on another day, or by another provider, does not help.
+    claim = event("B", ("64629", 1)).claim
+    elsewhere = PatientHistory([
+        ClaimLines(claim_id="A", lines=(HistoryLine("A", 1, "1234567893", DAY - dt.timedelta(days=1), "64628"),)),
+        ClaimLines(claim_id="C", lines=(HistoryLine("C", 1, "9999999999", DAY, "64628"),)),
+    ])
+    findings, change = ENGINE.run_with_history(claim, elsewhere)
+    assert findings == ENGINE.run(claim)
+    assert [finding.edit for finding in findings] == ["addon-without-primary"]
+    assert change.add is None  # its only line is denied
+    # The same primary by the same provider on the same date is in history: now it counts.
+    here = PatientHistory([earlier("A")])
+    assert [finding.edit for finding in ENGINE.run_with_history(claim, here)[0]] == []
