@@ -185,24 +185,20 @@ class PtpBundledCode(Edit):
             return None
         refs = reference.references
         if len(refs) > 1:
-            return self._findings(claim, lines, reference, None, 0)
+            return self._findings(claim, lines, reference, None, lines, None)
         only = refs[0]
         ptp = only.ptp
-        column_twos = ptp.column_two_sets
-        codes: list[str] | None = None
-        # The common path: per line one dict lookup (the code's column-two codes, empty for most codes) and, for a
-        # column-one code, one set test against the claim's codes. Only a possible pair goes on to dates and providers.
-        for index, line in enumerate(lines):
-            twos = column_twos.get(line.code)
-            if twos is None:
-                twos = ptp.column_twos(line.code)
-            if twos:
-                if codes is None:
-                    codes = [other.code for other in lines]
-                if not twos.isdisjoint(codes):
-                    # The lines before this one bundle nothing on this claim: the search goes on from here.
-                    return self._findings(claim, lines, reference, only, index)
-        return None
+        # The claim's codes that are column two of anything in the table (one set operation, usually none or a few):
+        # only they can be bundled. Then per line one dict lookup (its column-two codes, empty for most codes) and one
+        # set test against those few codes: linear in lines (testing every line against every code was quadratic).
+        # Only the lines that may bundle something go on to dates and providers.
+        bundleable = ptp.column_two_codes.intersection([line.code for line in lines])
+        if not bundleable:
+            return None
+        known = ptp.column_two_sets.get
+        column_twos = ptp.column_twos  # a miss of the cache (None), or a code that is no column-one code (empty, cached)
+        ones = [line for line in lines if not (known(line.code) or column_twos(line.code)).isdisjoint(bundleable)]
+        return self._findings(claim, lines, reference, only, ones, bundleable) if ones else None
 
     def bypassed(self, one: Bundler, two: Bundler) -> bool:
         """Indicator 1: an NCCI-associated modifier on the column-two line (or, by default, on either line)."""
@@ -211,22 +207,33 @@ class PtpBundledCode(Edit):
         return not self.column_two_only and not NCCI_ASSOCIATED_MODIFIERS.isdisjoint(one.modifiers)
 
     def _findings(
-        self, claim: Claim, lines: tuple[ServiceLine, ...], reference: ReferenceSet, only: Reference | None, start: int
+        self,
+        claim: Claim,
+        lines: tuple[ServiceLine, ...],
+        reference: ReferenceSet,
+        only: Reference | None,
+        ones: Sequence[ServiceLine],
+        bundleable: frozenset[str] | None,
     ) -> dict[int, list[tuple[Bundler, PtpRow]]] | None:
-        """Every column-two line and the column-one lines (from `lines[start]` on) that bundle it.
+        """Every column-two line and the lines among `ones` (the possible column-one lines) that bundle it.
 
-        `only`: the one period, when there is one.
+        `only`: the one period, when there is one, and `bundleable` the claim's codes that are column two in its table.
         """
-        by_code: dict[str, list[ServiceLine]] = {}
-        for line in lines:
-            by_code.setdefault(line.code, []).append(line)
-        codes = set(by_code)
+        ptp = only.ptp if only is not None else None
+        # Per table, the claim's codes that are column two of something there: the only codes a line can bundle.
+        per_table: dict[int, frozenset[str]] = {}
+        if ptp is not None and bundleable is not None:
+            per_table[id(ptp)] = bundleable
+        # The lines of each code that may be bundled (of every code when there are several tables).
+        by_code = _lines_by_code(lines, bundleable if ptp is not None else None)
         bundled: dict[int, list[tuple[Bundler, PtpRow]]] = {}
         looked_up: dict[tuple[str, str, dt.date], PtpRow | None] = {}
-        ptp = only.ptp if only is not None else None
-        for one in lines[start:]:
+        for one in ones:
             day = one.date_of_service
             table = ptp if ptp is not None else reference.for_date(day).ptp
+            codes = per_table.get(id(table))
+            if codes is None:
+                codes = per_table[id(table)] = table.column_two_codes.intersection(by_code)
             twos = table.column_two_sets.get(one.code)
             if twos is None:
                 twos = table.column_twos(one.code)
@@ -330,6 +337,15 @@ class PtpBundledCode(Edit):
                 f"(a different session, site, lesion or encounter)."
             )
         return text
+
+
+def _lines_by_code(lines: tuple[ServiceLine, ...], wanted: frozenset[str] | None) -> dict[str, list[ServiceLine]]:
+    """Code -> its lines, in line order, for the codes in `wanted` (None: every code)."""
+    by_code: dict[str, list[ServiceLine]] = {}
+    for line in lines:
+        if wanted is None or line.code in wanted:
+            by_code.setdefault(line.code, []).append(line)
+    return by_code
 
 
 def _where(line: Bundler) -> str:
