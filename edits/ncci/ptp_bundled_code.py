@@ -12,7 +12,7 @@ from edits.history.model import HistoryLine, PatientHistory, earlier_line
 from edits.lines import lines_by_provider_and_day, provider_of
 from edits.policy import PolicyError
 from edits.reference.model import Reference, ReferenceSet
-from edits.reference.ptp_table import PtpRow, PtpTable
+from edits.reference.ptp_table import DECIDED_KEPT, PtpRow, PtpTable
 
 # Modifiers that may bypass a PTP edit of modifier indicator 1 (NCCI Policy Manual, chapter I, section E).
 NCCI_ASSOCIATED_MODIFIERS = frozenset(
@@ -31,6 +31,18 @@ OPTIONS = frozenset({"modifier_on"})
 
 Bundler = ServiceLine | HistoryLine
 """The other line of a pair: a line of this claim, or of an earlier claim of the patient (history)."""
+
+
+def decided_row(table: PtpTable, column_one: str, column_two: str, day: dt.date) -> PtpRow | None:
+    """`in_force_row` of the pair on `day`, remembered per table across claims (claims repeat pairs and dates)."""
+    memo = table.decided
+    key = (column_one, column_two, day)
+    if key in memo:
+        return memo[key]
+    if len(memo) >= DECIDED_KEPT:
+        memo.clear()
+    row = memo[key] = in_force_row(table.pairs(column_one, column_two, day))
+    return row
 
 
 def in_force_row(rows: list[PtpRow]) -> PtpRow | None:
@@ -159,7 +171,7 @@ class PtpBundledCode(Edit):
                 bundlers.append((code, twos, earlier))
         for line in lines:
             for code, twos, earlier_lines in bundlers:  # this line as column two
-                if line.code in twos and (row := in_force_row(table.pairs(code, line.code, day))) is not None:
+                if line.code in twos and (row := decided_row(table, code, line.code, day)) is not None:
                     bundled.setdefault(line.line_number, []).extend(
                         (earlier, row) for earlier in earlier_lines if not self._bypassed(row, earlier, line)
                     )
@@ -169,7 +181,7 @@ class PtpBundledCode(Edit):
             if twos.isdisjoint(on_day):
                 continue  # this line bundles no earlier code: the common path
             for code in twos.intersection(on_day):  # this line as column one
-                row = in_force_row(table.pairs(line.code, code, day))
+                row = decided_row(table, line.code, code, day)
                 if row is not None:
                     reviews.setdefault(line.line_number, []).extend(
                         (earlier, row) for earlier in on_day[code] if not self._bypassed(row, line, earlier)
@@ -227,7 +239,6 @@ class PtpBundledCode(Edit):
         # The lines of each code that may be bundled (of every code when there are several tables).
         by_code = _lines_by_code(lines, bundleable if ptp is not None else None)
         bundled: dict[int, list[tuple[Bundler, PtpRow]]] = {}
-        looked_up: dict[tuple[str, str, dt.date], PtpRow | None] = {}
         for one in ones:
             day = one.date_of_service
             table = ptp if ptp is not None else reference.for_date(day).ptp
@@ -248,11 +259,7 @@ class PtpBundledCode(Edit):
                         continue  # a code listed with itself: the later line is the column-two line
                     if provider_of(claim, two) != provider:
                         continue
-                    key = (one.code, code, day)
-                    if key in looked_up:
-                        row = looked_up[key]
-                    else:
-                        row = looked_up[key] = in_force_row(table.pairs(one.code, code, day))
+                    row = decided_row(table, one.code, code, day)
                     if row is None or (row.modifier_indicator == 1 and self.bypassed(one, two)):
                         continue
                     bundled.setdefault(two.line_number, []).append((one, row))
