@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -269,7 +270,7 @@ class PtpBundledCode(Edit):
         self, bundled: dict[int, list[tuple[Bundler, PtpRow]]], lines: tuple[ServiceLine, ...], reference: ReferenceSet
     ) -> list[Finding]:
         """One finding per column-two line, in line order."""
-        by_number = {line.line_number: line for line in lines}
+        by_number = {line.line_number: line for line in lines if line.line_number in bundled}
         findings: list[Finding] = []
         for number, pairs in sorted(bundled.items()):
             two = by_number[number]
@@ -322,12 +323,7 @@ class PtpBundledCode(Edit):
         return findings
 
     def _message(self, two: ServiceLine, pairs: list[tuple[Bundler, PtpRow]]) -> str:
-        described = "; ".join(
-            f"{row.column_one} on {_where(one)} (modifier indicator {row.modifier_indicator}: "
-            f"{INDICATOR_WORDS[row.modifier_indicator]}; {row.rationale or 'no rationale given'}; "
-            f"in force since {row.effective.isoformat()})"
-            for one, row in pairs
-        )
+        described = "; ".join(f"{row.column_one} on {_where(one)}{_described(row)}" for one, row in pairs)
         text = (
             f"{two.code} on line {two.line_number} is the column-two code of an NCCI procedure-to-procedure edit with {described}, "
             f"billed by the same provider on {two.date_of_service.isoformat()}: it is not paid separately."
@@ -353,6 +349,15 @@ def _lines_by_code(lines: tuple[ServiceLine, ...], wanted: frozenset[str] | None
         if wanted is None or line.code in wanted:
             by_code.setdefault(line.code, []).append(line)
     return by_code
+
+
+@functools.lru_cache(maxsize=4096)
+def _described(row: PtpRow) -> str:
+    """The row's part of a finding's message, made once per row (claims repeat rows)."""
+    return (
+        f" (modifier indicator {row.modifier_indicator}: {INDICATOR_WORDS[row.modifier_indicator]}; "
+        f"{row.rationale or 'no rationale given'}; in force since {row.effective.isoformat()})"
+    )
 
 
 def _where(line: Bundler) -> str:
