@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from edits.history.model import HistoryLine, PatientHistory, earlier_line
 from edits.lines import lines_by_provider_and_day, provider_of
 from edits.policy import PolicyError
 from edits.reference.model import Reference, ReferenceSet
-from edits.reference.ptp_table import PtpRow, PtpTable
+from edits.reference.ptp_table import DECIDED_KEPT, PtpRow, PtpTable
 
 # Modifiers that may bypass a PTP edit of modifier indicator 1 (NCCI Policy Manual, chapter I, section E).
 NCCI_ASSOCIATED_MODIFIERS = frozenset(
@@ -31,6 +32,18 @@ OPTIONS = frozenset({"modifier_on"})
 
 Bundler = ServiceLine | HistoryLine
 """The other line of a pair: a line of this claim, or of an earlier claim of the patient (history)."""
+
+
+def decided_row(table: PtpTable, column_one: str, column_two: str, day: dt.date) -> PtpRow | None:
+    """`in_force_row` of the pair on `day`, remembered per table across claims (claims repeat pairs and dates)."""
+    memo = table.decided
+    key = (column_one, column_two, day)
+    if key in memo:
+        return memo[key]
+    if len(memo) >= DECIDED_KEPT:
+        memo.clear()
+    row = memo[key] = in_force_row(table.pairs(column_one, column_two, day))
+    return row
 
 
 def in_force_row(rows: list[PtpRow]) -> PtpRow | None:
@@ -159,7 +172,7 @@ class PtpBundledCode(Edit):
                 bundlers.append((code, twos, earlier))
         for line in lines:
             for code, twos, earlier_lines in bundlers:  # this line as column two
-                if line.code in twos and (row := in_force_row(table.pairs(code, line.code, day))) is not None:
+                if line.code in twos and (row := decided_row(table, code, line.code, day)) is not None:
                     bundled.setdefault(line.line_number, []).extend(
                         (earlier, row) for earlier in earlier_lines if not self._bypassed(row, earlier, line)
                     )
@@ -169,7 +182,7 @@ class PtpBundledCode(Edit):
             if twos.isdisjoint(on_day):
                 continue  # this line bundles no earlier code: the common path
             for code in twos.intersection(on_day):  # this line as column one
-                row = in_force_row(table.pairs(line.code, code, day))
+                row = decided_row(table, line.code, code, day)
                 if row is not None:
                     reviews.setdefault(line.line_number, []).extend(
                         (earlier, row) for earlier in on_day[code] if not self._bypassed(row, line, earlier)
@@ -185,24 +198,20 @@ class PtpBundledCode(Edit):
             return None
         refs = reference.references
         if len(refs) > 1:
-            return self._findings(claim, lines, reference, None, 0)
+            return self._findings(claim, lines, reference, None, lines, None)
         only = refs[0]
         ptp = only.ptp
-        column_twos = ptp.column_two_sets
-        codes: list[str] | None = None
-        # The common path: per line one dict lookup (the code's column-two codes, empty for most codes) and, for a
-        # column-one code, one set test against the claim's codes. Only a possible pair goes on to dates and providers.
-        for index, line in enumerate(lines):
-            twos = column_twos.get(line.code)
-            if twos is None:
-                twos = ptp.column_twos(line.code)
-            if twos:
-                if codes is None:
-                    codes = [other.code for other in lines]
-                if not twos.isdisjoint(codes):
-                    # The lines before this one bundle nothing on this claim: the search goes on from here.
-                    return self._findings(claim, lines, reference, only, index)
-        return None
+        # The claim's codes that are column two of anything in the table (one set operation, usually none or a few):
+        # only they can be bundled. Then per line one dict lookup (its column-two codes, empty for most codes) and one
+        # set test against those few codes: linear in lines (testing every line against every code was quadratic).
+        # Only the lines that may bundle something go on to dates and providers.
+        bundleable = ptp.column_two_codes.intersection([line.code for line in lines])
+        if not bundleable:
+            return None
+        known = ptp.column_two_sets.get
+        column_twos = ptp.column_twos  # a miss of the cache (None), or a code that is no column-one code (empty, cached)
+        ones = [line for line in lines if not (known(line.code) or column_twos(line.code)).isdisjoint(bundleable)]
+        return self._findings(claim, lines, reference, only, ones, bundleable) if ones else None
 
     def bypassed(self, one: Bundler, two: Bundler) -> bool:
         """Indicator 1: an NCCI-associated modifier on the column-two line (or, by default, on either line)."""
@@ -211,22 +220,32 @@ class PtpBundledCode(Edit):
         return not self.column_two_only and not NCCI_ASSOCIATED_MODIFIERS.isdisjoint(one.modifiers)
 
     def _findings(
-        self, claim: Claim, lines: tuple[ServiceLine, ...], reference: ReferenceSet, only: Reference | None, start: int
+        self,
+        claim: Claim,
+        lines: tuple[ServiceLine, ...],
+        reference: ReferenceSet,
+        only: Reference | None,
+        ones: Sequence[ServiceLine],
+        bundleable: frozenset[str] | None,
     ) -> dict[int, list[tuple[Bundler, PtpRow]]] | None:
-        """Every column-two line and the column-one lines (from `lines[start]` on) that bundle it.
+        """Every column-two line and the lines among `ones` (the possible column-one lines) that bundle it.
 
-        `only`: the one period, when there is one.
+        `only`: the one period, when there is one, and `bundleable` the claim's codes that are column two in its table.
         """
-        by_code: dict[str, list[ServiceLine]] = {}
-        for line in lines:
-            by_code.setdefault(line.code, []).append(line)
-        codes = set(by_code)
-        bundled: dict[int, list[tuple[Bundler, PtpRow]]] = {}
-        looked_up: dict[tuple[str, str, dt.date], PtpRow | None] = {}
         ptp = only.ptp if only is not None else None
-        for one in lines[start:]:
+        # Per table, the claim's codes that are column two of something there: the only codes a line can bundle.
+        per_table: dict[int, frozenset[str]] = {}
+        if ptp is not None and bundleable is not None:
+            per_table[id(ptp)] = bundleable
+        # The lines of each code that may be bundled (of every code when there are several tables).
+        by_code = _lines_by_code(lines, bundleable if ptp is not None else None)
+        bundled: dict[int, list[tuple[Bundler, PtpRow]]] = {}
+        for one in ones:
             day = one.date_of_service
             table = ptp if ptp is not None else reference.for_date(day).ptp
+            codes = per_table.get(id(table))
+            if codes is None:
+                codes = per_table[id(table)] = table.column_two_codes.intersection(by_code)
             twos = table.column_two_sets.get(one.code)
             if twos is None:
                 twos = table.column_twos(one.code)
@@ -241,11 +260,7 @@ class PtpBundledCode(Edit):
                         continue  # a code listed with itself: the later line is the column-two line
                     if provider_of(claim, two) != provider:
                         continue
-                    key = (one.code, code, day)
-                    if key in looked_up:
-                        row = looked_up[key]
-                    else:
-                        row = looked_up[key] = in_force_row(table.pairs(one.code, code, day))
+                    row = decided_row(table, one.code, code, day)
                     if row is None or (row.modifier_indicator == 1 and self.bypassed(one, two)):
                         continue
                     bundled.setdefault(two.line_number, []).append((one, row))
@@ -255,7 +270,7 @@ class PtpBundledCode(Edit):
         self, bundled: dict[int, list[tuple[Bundler, PtpRow]]], lines: tuple[ServiceLine, ...], reference: ReferenceSet
     ) -> list[Finding]:
         """One finding per column-two line, in line order."""
-        by_number = {line.line_number: line for line in lines}
+        by_number = {line.line_number: line for line in lines if line.line_number in bundled}
         findings: list[Finding] = []
         for number, pairs in sorted(bundled.items()):
             two = by_number[number]
@@ -308,12 +323,7 @@ class PtpBundledCode(Edit):
         return findings
 
     def _message(self, two: ServiceLine, pairs: list[tuple[Bundler, PtpRow]]) -> str:
-        described = "; ".join(
-            f"{row.column_one} on {_where(one)} (modifier indicator {row.modifier_indicator}: "
-            f"{INDICATOR_WORDS[row.modifier_indicator]}; {row.rationale or 'no rationale given'}; "
-            f"in force since {row.effective.isoformat()})"
-            for one, row in pairs
-        )
+        described = "; ".join(f"{row.column_one} on {_where(one)}{_described(row)}" for one, row in pairs)
         text = (
             f"{two.code} on line {two.line_number} is the column-two code of an NCCI procedure-to-procedure edit with {described}, "
             f"billed by the same provider on {two.date_of_service.isoformat()}: it is not paid separately."
@@ -330,6 +340,24 @@ class PtpBundledCode(Edit):
                 f"(a different session, site, lesion or encounter)."
             )
         return text
+
+
+def _lines_by_code(lines: tuple[ServiceLine, ...], wanted: frozenset[str] | None) -> dict[str, list[ServiceLine]]:
+    """Code -> its lines, in line order, for the codes in `wanted` (None: every code)."""
+    by_code: dict[str, list[ServiceLine]] = {}
+    for line in lines:
+        if wanted is None or line.code in wanted:
+            by_code.setdefault(line.code, []).append(line)
+    return by_code
+
+
+@functools.lru_cache(maxsize=4096)
+def _described(row: PtpRow) -> str:
+    """The row's part of a finding's message, made once per row (claims repeat rows)."""
+    return (
+        f" (modifier indicator {row.modifier_indicator}: {INDICATOR_WORDS[row.modifier_indicator]}; "
+        f"{row.rationale or 'no rationale given'}; in force since {row.effective.isoformat()})"
+    )
 
 
 def _where(line: Bundler) -> str:

@@ -41,6 +41,8 @@ MODIFIER_INDICATORS = frozenset({0, 1, 9})
 # Column-two code sets kept at once (see `column_twos`): a set of a few hundred codes is ~30 KB, so the cap bounds
 # this cache near 60 MB even if a worker sees every column-one code; a normal mix of claims touches far fewer.
 COLUMN_TWO_SETS_KEPT = 2_000
+# Entries of `decided` kept at once: a key and its row are a few hundred bytes, so about 15 MB at most.
+DECIDED_KEPT = 50_000
 _NOTHING: frozenset[str] = frozenset()
 
 
@@ -128,11 +130,29 @@ class PtpTable(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         )
 
     @functools.cached_property
+    def column_two_codes(self) -> frozenset[str]:
+        """Every code that is column two of some row, whatever the dates: only these can be bundled.
+
+        The edit's prefilter: a claim's codes outside this set need no per-line test, and a claim with none of its
+        codes in it has no pair at all (one set intersection per claim, linear in lines).
+        """
+        codes = self.codes
+        return frozenset([codes[code_id] for code_id in set(self._rows[0])])
+
+    @functools.cached_property
     def column_two_sets(self) -> dict[str, frozenset[str]]:
         """The cache behind `column_twos`: code -> its column-two codes (empty for a code that is no column-one code).
 
         The edit reads it directly (`.get(code)`, one dict lookup per line) and calls `column_twos` on a miss.
         """
+        return {}
+
+    @functools.cached_property
+    def decided(self) -> dict[tuple[str, str, dt.date], PtpRow | None]:
+        """A memo for the edit: (column one, column two, date of service) -> the row that decides the pair that day, or None.
+
+        The table never changes, so neither does the answer; the edit fills it and bounds it (`DECIDED_KEPT` entries,
+        then it starts over)."""
         return {}
 
     @functools.cached_property

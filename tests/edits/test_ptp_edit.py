@@ -98,3 +98,18 @@ def test_column_two_cache_starts_over_past_its_bound(monkeypatch: pytest.MonkeyP
         assert table.column_twos(f"1000{i}") == frozenset({"20550"})
     assert sum(1 for found in table.column_two_sets.values() if found) <= 2
     assert table.column_twos("99999") == frozenset()
+
+
+def test_decided_rows_are_remembered_and_start_over_past_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edits.ncci import ptp_bundled_code
+
+    monkeypatch.setattr(ptp_bundled_code, "DECIDED_KEPT", 2)
+    table = PtpTable.from_rows(
+        [PtpRow("10000", "20550", D(2015, 1, 1), D(2019, 12, 31), 1, "r"), PtpRow("10000", "20550", D(2020, 1, 1), None, 0, "r")]
+    )
+    days = [D(2014, 6, 1), D(2016, 6, 1), D(2021, 6, 1)]
+    expected = [None, 1, 0]
+    for _ in range(2):  # the second pass answers from the memo (or from the table again, past the bound): the same rows
+        found = [ptp_bundled_code.decided_row(table, "10000", "20550", day) for day in days]
+        assert [row and row.modifier_indicator for row in found] == expected
+        assert len(table.decided) <= 2
