@@ -63,9 +63,16 @@ class StoredHistory:
         """Apply one committed-to-be change in memory; the hash fields it rewrites. A non-empty change moves the version to `token`."""
         claims = self.claims
         remove = change.remove
+        added = change.add
+        if not claims and not remove and added is not None:
+            # A patient's first claim (most claims): what the general path below does, without its dict and checks.
+            claims[added.claim_id] = added
+            self._span = None
+            self.version = token
+            self._view = None
+            return [(added.claim_id, _encode(added))]
         writes: dict[str, bytes | None] = {claim_id: None for claim_id in remove if claim_id in claims} if remove else {}
         apply_change(claims, change)  # the one apply rule (edits/history/model.py); the hash mirrors it field by field
-        added = change.add
         if added is not None:
             writes[added.claim_id] = _encode(claims[added.claim_id])
             if len(claims) > 1:
