@@ -20,14 +20,17 @@ STREAM = "claims.submitted"
 SECRET = b"k" * 32
 
 
-def _plain_hmac_key(patient: str) -> str:
-    return STREAM + ":h:" + hmac.new(SECRET, patient.encode(), hashlib.sha256).hexdigest()[:32]
+def _plain_hmac_key(patient: str, secret: bytes = SECRET) -> str:
+    return STREAM + ":h:" + hmac.new(secret, patient.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def test_keys_are_the_hmac_with_or_without_the_cache_and_the_cache_stays_bounded() -> None:
-    keys = PatientKeys(SECRET, STREAM, cache_size=3)
-    patients = [f"P-{i}" for i in range(10)] * 3  # more patients than the cache holds, each asked three times
-    assert [keys.key(p) for p in patients] == [_plain_hmac_key(p) for p in patients]
+# PatientKeys builds HMAC's keyed states itself: secrets shorter than, equal to and longer than SHA-256's
+# 64-byte block (hashed first), and non-ASCII patient ids, must give hmac.new's keys.
+@pytest.mark.parametrize("secret", [SECRET, b"s" * 64, bytes(range(200)), b"x" * 65])
+def test_keys_are_the_hmac_with_or_without_the_cache_and_the_cache_stays_bounded(secret: bytes) -> None:
+    keys = PatientKeys(secret, STREAM, cache_size=3)
+    patients = [f"P-{i}" for i in range(10)] * 3 + ["Zoë-\u4e2d", ""]  # more patients than the cache holds, each asked three times
+    assert [keys.key(p) for p in patients] == [_plain_hmac_key(p, secret) for p in patients]
     assert {len(keys.key(p)) for p in patients} == {keys.key_length}
     assert len(keys._cache) <= 3
 

@@ -34,6 +34,17 @@ _decode = msgspec.msgpack.Decoder(ClaimLines).decode
 Write = tuple[str, bytes | None]  # (claim_id, its new stored value, or None: the field is deleted)
 
 
+_WINDOWS: dict[int, dt.timedelta] = {}
+
+
+def _window(days: int) -> dt.timedelta:
+    """`timedelta(days=days)`, built once per value (the retention window is one per worker)."""
+    window = _WINDOWS.get(days)
+    if window is None:
+        window = _WINDOWS[days] = dt.timedelta(days=days)
+    return window
+
+
 def _span(claims: Iterable[ClaimLines]) -> tuple[dt.date, dt.date] | None:
     """The oldest and newest date of service of these claims' lines; None when there are none."""
     days = [line.date_of_service for claim in claims for line in claim.lines]
@@ -63,13 +74,22 @@ class StoredHistory:
         """Apply one committed-to-be change in memory; the hash fields it rewrites. A non-empty change moves the version to `token`."""
         claims = self.claims
         remove = change.remove
+        added = change.add
+        if not claims and not remove and added is not None:
+            # A patient's first claim (most claims): what the general path below does, without its dict and checks.
+            claims[added.claim_id] = added
+            self._span = None
+            self.version = token
+            self._view = None
+            return [(added.claim_id, _encode(added))]
         writes: dict[str, bytes | None] = {claim_id: None for claim_id in remove if claim_id in claims} if remove else {}
         apply_change(claims, change)  # the one apply rule (edits/history/model.py); the hash mirrors it field by field
-        added = change.add
         if added is not None:
             writes[added.claim_id] = _encode(claims[added.claim_id])
             if len(claims) > 1:
-                writes.update(self._prune(added, days))
+                dropped = self._prune(added, days)
+                if dropped:
+                    writes.update(dropped)
             else:  # only the claim just added (a patient's first claim, mostly): nothing to drop
                 self._span = None
         if writes:
@@ -86,13 +106,19 @@ class StoredHistory:
         if len(self.claims) == 1:  # only the claim just added (a patient's first claim, mostly): nothing to drop
             self._span = None
             return {}
-        span = self._span if self._span is not None else _span(self.claims.values())
-        new = _span((added,))
-        if span is None or new is None:
-            self._span = span or new
-            return {}
-        oldest, newest = min(span[0], new[0]), max(span[1], new[1])
-        horizon = newest - dt.timedelta(days=days)
+        added_days = [line.date_of_service for line in added.lines]
+        span = self._span
+        if span is None:  # the first change of this patient in this batch: one pass over the dates kept (added's among them)
+            kept = [line.date_of_service for claim in self.claims.values() for line in claim.lines]
+            if not kept or not added_days:
+                self._span = (min(kept), max(kept)) if kept else None
+                return {}
+            oldest, newest = min(kept), max(kept)
+        else:
+            if not added_days:
+                return {}
+            oldest, newest = min(span[0], *added_days), max(span[1], *added_days)
+        horizon = newest - _window(days)
         if oldest >= horizon:
             self._span = (oldest, newest)
             return {}
