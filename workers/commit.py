@@ -30,7 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contracts import DeadLetter
 from workers.batch import PreparedBatch
-from workers.commit_lua import FINISH_LUA, window_lua
+from workers.commit_lua import FINISH_LUA, publish_lua, window_lua
 from workers.health import Health
 from workers.history.commit_script import COMMIT_HISTORY_LUA
 from workers.history.edit_batch import HistoryBatch
@@ -65,25 +65,7 @@ for i = 1, #items, 4 do
   n = n + 1
   local result = items[i + 1] == 'r'
   if result and answered[items[i + 3]] then
-    flags[n] = 'D'
-  elseif redis.call('XACK', KEYS[1], group, items[i]) == 1 then
-    if result then
-      redis.call('XADD', KEYS[2], '*', 'result', items[i + 2])
-      results = results + 1
-      if window_ms > 0 then
-        answered[items[i + 3]] = true
-        marks[#marks + 1] = score
-        marks[#marks + 1] = items[i + 3]
-      end
-    else
-      redis.call('XADD', KEYS[3], '*', 'dead_letter', items[i + 2])
-      letters = letters + 1
-    end
-    flags[n] = '1'
-  else
-    flags[n] = '0'
-  end
-end
+    flags[n] = 'D'""" + publish_lua() + """end
 """ + FINISH_LUA + """
 return table.concat(flags)
 """

@@ -45,6 +45,32 @@ end
 """
 
 
+def publish_lua(after_result: str = "") -> str:
+    """The ack-and-publish branch of one entry, ending the entry's `if` chain: XACK, and only when it counted
+    the result (marked in the window) or the dead letter, with `after_result` run after a published result
+    (the history change). Sets flags[n] to "1" or "0"; needs `items`, `n`, `result`, `answered`, `marks`,
+    `score`, `results`, `letters`."""
+    return f"""
+  elseif redis.call('XACK', KEYS[1], group, items[i]) == 1 then
+    if result then
+      redis.call('XADD', KEYS[2], '*', 'result', items[i + 2])
+      results = results + 1
+      if window_ms > 0 then
+        answered[items[i + 3]] = true
+        marks[#marks + 1] = score
+        marks[#marks + 1] = items[i + 3]
+      end{after_result}
+    else
+      redis.call('XADD', KEYS[3], '*', 'dead_letter', items[i + 2])
+      letters = letters + 1
+    end
+    flags[n] = '1'
+  else
+    flags[n] = '0'
+  end
+"""
+
+
 FINISH_LUA = f"""
 for first = 1, #marks, {2 * CHUNK} do
   redis.call('ZADD', seen, unpack(marks, first, math.min(first + {2 * CHUNK - 1}, #marks)))

@@ -28,7 +28,29 @@ stored values, the history TTL in ms.
 
 from __future__ import annotations
 
-from workers.commit_lua import FINISH_LUA, window_lua
+from workers.commit_lua import FINISH_LUA, publish_lua, window_lua
+
+HISTORY_WRITE = """
+      local writes = items[i + 7]
+      if #writes > 0 then
+        local set = {'', items[i + 6]}  -- the new version, and the rewritten claims: one HSET
+        for w = 1, #writes, 3 do
+          local length = writes[w + 2]
+          if length == 0 then
+            redis.call('HDEL', hkey, writes[w])
+          else
+            set[#set + 1] = writes[w]
+            set[#set + 1] = string.sub(blob, writes[w + 1] + 1, writes[w + 1] + length)
+          end
+        end
+        redis.call('HSET', hkey, unpack(set))
+        versions[hkey] = items[i + 6]
+        if string.match(version, '^%d+') ~= string.match(items[i + 6], '^%d+') then
+          redis.call('PEXPIRE', hkey, ttl_ms)  -- once a day per patient is enough for a TTL of many days
+        end
+      end"""
+"""After a published result: the entry's history change (rewritten claims in one HSET, removed ones HDEL'd,
+the new version, the TTL once a day)."""
 
 COMMIT_HISTORY_LUA = """
 local group = ARGV[1]
@@ -61,43 +83,7 @@ for i = 1, #items, 8 do
   if not current then
     flags[n] = 'R'
   elseif result and answered[items[i + 3]] then
-    flags[n] = 'D'
-  elseif redis.call('XACK', KEYS[1], group, items[i]) == 1 then
-    if result then
-      redis.call('XADD', KEYS[2], '*', 'result', items[i + 2])
-      results = results + 1
-      if window_ms > 0 then
-        answered[items[i + 3]] = true
-        marks[#marks + 1] = score
-        marks[#marks + 1] = items[i + 3]
-      end
-      local writes = items[i + 7]
-      if #writes > 0 then
-        local set = {'', items[i + 6]}  -- the new version, and the rewritten claims: one HSET
-        for w = 1, #writes, 3 do
-          local length = writes[w + 2]
-          if length == 0 then
-            redis.call('HDEL', hkey, writes[w])
-          else
-            set[#set + 1] = writes[w]
-            set[#set + 1] = string.sub(blob, writes[w + 1] + 1, writes[w + 1] + length)
-          end
-        end
-        redis.call('HSET', hkey, unpack(set))
-        versions[hkey] = items[i + 6]
-        if string.match(version, '^%d+') ~= string.match(items[i + 6], '^%d+') then
-          redis.call('PEXPIRE', hkey, ttl_ms)  -- once a day per patient is enough for a TTL of many days
-        end
-      end
-    else
-      redis.call('XADD', KEYS[3], '*', 'dead_letter', items[i + 2])
-      letters = letters + 1
-    end
-    flags[n] = '1'
-  else
-    flags[n] = '0'
-  end
-end
+    flags[n] = 'D'""" + publish_lua(HISTORY_WRITE) + """end
 """ + FINISH_LUA + """
 return table.concat(flags)
 """
