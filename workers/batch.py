@@ -166,6 +166,21 @@ class BatchPreparer:
         except Exception as error:  # a codec bug must not stop the stream either: kept for replay after the fix
             return raw, self.dead(stream_id, "engine-error", _short(f"decode: {type(error).__name__}: {error}"), raw, count)
 
+    def decode_first(
+        self, stream_id: bytes, fields: Fields | None, count: int, first_ok: bool, max_deliveries: int | None,
+    ) -> tuple[bytes | None, ClaimSubmitted | DeadLetter]:
+        """`decode_entry` with the common entry first: a first delivery (`first_ok`: within `max_deliveries`)
+        with an `event` field goes straight to `decode_event`; anything else takes `decode_entry`."""
+        raw = fields.get(EVENT_FIELD) if fields is not None and count == 1 and first_ok else None
+        if raw is None:
+            return self.decode_entry(stream_id, fields, count, max_deliveries)
+        try:
+            return raw, decode_event(raw, self.max_event_bytes)
+        except InvalidEvent as invalid:
+            return raw, self.dead(stream_id, invalid.reason, invalid.detail, raw, count)
+        except Exception as error:  # as in decode_entry
+            return raw, self.dead(stream_id, "engine-error", _short(f"decode: {type(error).__name__}: {error}"), raw, count)
+
     def engine_error(self, stream_id: bytes, error: Exception, raw: bytes, count: int, event: ClaimSubmitted) -> DeadLetter:
         """An edit bug must not stop the stream: the entry is kept as a dead letter."""
         return self.dead(stream_id, "engine-error", _short(f"{type(error).__name__}: {error}"), raw, count, event_id=event.event_id)
@@ -195,24 +210,11 @@ class BatchPreparer:
         batch = PreparedBatch(source, self, delivery_counts)
         edit = self.engine.edit
         budget = PayloadBudget(self.max_event_bytes)
-        max_bytes = self.max_event_bytes
         first_ok = max_deliveries is None or max_deliveries >= 1  # a first delivery is within the limit
-        # The common entry (a first delivery with an `event` field that decodes) goes straight to decode_event
-        # and is added inline; anything else takes decode_entry, which says why it is a dead letter.
         ids_out, records, payloads, args = batch.ids, batch.records, batch.payloads, batch.args
         for stream_id, fields in zip(ids, entries, strict=True):
             count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
-            raw = fields.get(EVENT_FIELD) if fields is not None and count == 1 and first_ok else None
-            decoded: ClaimSubmitted | DeadLetter
-            if raw is not None:
-                try:
-                    decoded = decode_event(raw, max_bytes)
-                except InvalidEvent as invalid:
-                    decoded = self.dead(stream_id, invalid.reason, invalid.detail, raw, count)
-                except Exception as error:  # as in decode_entry
-                    decoded = self.dead(stream_id, "engine-error", _short(f"decode: {type(error).__name__}: {error}"), raw, count)
-            else:
-                raw, decoded = self.decode_entry(stream_id, fields, count, max_deliveries)
+            raw, decoded = self.decode_first(stream_id, fields, count, first_ok, max_deliveries)
             if type(decoded) is DeadLetter:
                 letter = budget.keep(decoded)
                 batch.add(stream_id, letter, encode(letter), raw)

@@ -16,9 +16,9 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from contracts import ClaimEdited, ClaimSubmitted, DeadLetter, decode_event, encode
+from contracts import ClaimEdited, ClaimSubmitted, DeadLetter, encode
 from edits import Engine
-from workers.batch import EVENT_FIELD, BatchPreparer, Fields, PayloadBudget, PreparedBatch, Record
+from workers.batch import BatchPreparer, Fields, PayloadBudget, PreparedBatch, Record
 from workers.history.patient_keys import PatientKeys
 from workers.history.redis_store import HistoryReader, StoredHistory, Write
 from workers.metrics import WorkerMetrics
@@ -162,24 +162,13 @@ class HistoryPreparer(BatchPreparer):
         self._new_tokens()
         batch = HistoryBatch(source, self, delivery_counts)
         budget = PayloadBudget(self.max_event_bytes)
-        max_bytes = self.max_event_bytes
         first_ok = max_deliveries is None or max_deliveries >= 1  # a first delivery is within the limit
         key_of = self.keys.key
         keys: dict[str, str] = {}  # patient_id -> history key, each distinct patient once
         decoded: list[tuple[bytes, bytes | None, ClaimSubmitted | DeadLetter, int]] = []
         for stream_id, fields in zip(ids, entries, strict=True):
             count = delivery_counts.get(stream_id, 1) if delivery_counts is not None else 1
-            raw = fields.get(EVENT_FIELD) if fields is not None and count == 1 and first_ok else None
-            event: ClaimSubmitted | DeadLetter
-            if raw is not None:
-                # The common entry (a first delivery whose `event` field decodes) skips decode_entry; anything
-                # else takes it, which decodes again and says why the entry is a dead letter (as BatchPreparer.prepare).
-                try:
-                    event = decode_event(raw, max_bytes)
-                except Exception:
-                    raw, event = self.decode_entry(stream_id, fields, count, max_deliveries)
-            else:
-                raw, event = self.decode_entry(stream_id, fields, count, max_deliveries)
+            raw, event = self.decode_first(stream_id, fields, count, first_ok, max_deliveries)
             if type(event) is ClaimSubmitted:
                 patient_id = event.claim.patient_id
                 if patient_id not in keys:
