@@ -19,6 +19,7 @@ from tests.history_audit import HISTORY_KEY, audit_history, history_keys, stored
 from tests.workers.helpers import WorkerThread, claim, results, submit, tiny_reference, wait_for
 from workers.commit import Committer
 from workers.health import Health
+from workers.history import edit_batch
 from workers.history.edit_batch import HistoryBatch, HistoryPreparer
 from workers.history.patient_keys import PatientKeys
 from workers.history.redis_store import VERSION_WIDTH
@@ -236,3 +237,25 @@ def test_the_hash_layout_of_the_previous_version_is_never_read_nor_changed(redis
     assert history_keys(redis_client) == [key]
     assert set(stored_claims(redis_client, key)) == {event.claim.claim_id}
     assert len(stored_version(redis_client, key)) == VERSION_WIDTH
+
+
+def test_version_tokens_have_one_width_never_repeat_and_a_spent_counter_takes_a_new_prefix() -> None:
+    """The commit script reads a version as the value's first VERSION_WIDTH bytes: every token has that width."""
+    client = aioredis.Redis()  # never connects
+
+    def preparer() -> HistoryPreparer:
+        return HistoryPreparer(Engine(tiny_reference()), stream=STREAM, consumer="t", max_event_bytes=1 << 20, client=client,
+                               secret=HISTORY_KEY.encode(), days=365, metrics=WorkerMetrics(["duplicate-service"], "test"))
+
+    one, two = preparer(), preparer()  # two processes (or a restart): two random prefixes
+    tokens = [one._token() for _ in range(1000)] + [two._token() for _ in range(1000)]
+    assert {len(token) for token in tokens} == {VERSION_WIDTH}
+    assert len(set(tokens)) == len(tokens)
+    prefix = tokens[0][:8]
+    one._tokens = edit_batch._MAX_COUNTER - 1
+    last, after = one._token(), one._token()
+    assert (last[:8], last[8:]) == (prefix, str(edit_batch._MAX_COUNTER))
+    assert after[:8] != prefix
+    assert after[8:] == str(edit_batch._FIRST_COUNTER)
+    assert len(after) == VERSION_WIDTH
+    asyncio.run(client.aclose())
