@@ -94,7 +94,7 @@ def test_worker_user_does_its_whole_job_without_a_single_denial(acl_server: Redi
 
 
 def test_worker_user_keeps_history_without_a_single_denial(acl_server: RedisServerProcess, admin: redis.Redis) -> None:
-    """History on: HGETALL for the batch's patients, and the commit script's HGET/HSET/HDEL/PEXPIRE on their hashes."""
+    """History on: MGET for the batch's patients, and the commit script's GETRANGE/SET on their values."""
     settings = Settings(redis_url=f"redis://127.0.0.1:{acl_server.port}/0", redis_username="claimedit-worker",
                         redis_password=PASSWORDS["worker"], http_port=0, http_host="127.0.0.1", block_ms=50, batch_size=1,
                         consumer="acl-history", stats_interval_s=0.2, history=True, history_key=HISTORY_KEY)
@@ -125,8 +125,10 @@ def test_worker_user_can_do_nothing_else(acl_server: RedisServerProcess, admin: 
         _denied(worker.flushall)
         _denied(lambda: worker.keys("*"))
         _denied(lambda: worker.get("billing:secret"))
-        _denied(lambda: worker.hgetall("billing:secret"))  # history commands only on the claims keys
-        _denied(lambda: worker.hkeys("claims.submitted:h:x"))  # and only the ones history needs
+        _denied(lambda: worker.mget(["billing:secret"]))  # history commands only on the claims keys
+        _denied(lambda: worker.set("billing:secret", "y"))
+        _denied(lambda: worker.hgetall("claims.submitted:h:x"))  # and only the ones history needs: no hash command
+        _denied(lambda: worker.getdel("claims.submitted:h2:x"))
         _denied(lambda: worker.xrange("claims.submitted"))  # it reads only through its consumer group
         _denied(lambda: worker.xadd("audit.log", {"x": "1"}))
         _denied(lambda: worker.delete("claims.submitted"))

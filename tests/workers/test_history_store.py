@@ -14,11 +14,15 @@ import redis.asyncio as aioredis
 
 from contracts import ClaimEdited, ClaimSubmitted
 from edits import Engine
-from tests.history_audit import HISTORY_KEY, audit_history, history_keys, stored_claims
+from edits.history.model import ClaimLines, HistoryLine
+from tests.history_audit import HISTORY_KEY, audit_history, history_keys, stored_claims, stored_version
 from tests.workers.helpers import WorkerThread, claim, results, submit, tiny_reference, wait_for
 from workers.commit import Committer
 from workers.health import Health
+from workers.history import edit_batch
 from workers.history.edit_batch import HistoryBatch, HistoryPreparer
+from workers.history.patient_keys import PatientKeys
+from workers.history.redis_store import VERSION_WIDTH
 from workers.metrics import WorkerMetrics
 from workers.settings import Settings, SettingsError, settings_from
 
@@ -67,10 +71,12 @@ def test_no_patient_id_in_clear_in_keys_or_values(redis_client: redis.Redis, red
         wait_for(lambda: redis_client.xlen("claims.edited") >= 1, what="the result")
     keys = history_keys(redis_client)
     assert len(keys) == 1
-    assert keys[0].startswith("claims.submitted:h:")
+    assert keys[0].startswith("claims.submitted:h2:")
     assert patient not in keys[0]
-    for value in redis_client.hgetall(keys[0]).values():  # type: ignore[union-attr]
-        assert patient.encode() not in value
+    value = redis_client.get(keys[0])
+    assert isinstance(value, bytes)
+    assert len(value) > VERSION_WIDTH
+    assert patient.encode() not in value
     assert redis_client.pttl(keys[0]) > 700 * 86_400_000  # twice --history-days (365) from the write
 
 
@@ -205,3 +211,51 @@ def test_an_entry_still_conflicting_after_the_last_re_edit_stays_pending_then_co
     by_event = {r.event_id: r for r in results(redis_client)}
     assert duplicate_lines(by_event[second.event_id]) == {1, 2}
     assert audit_history(redis_client, [first, second], by_event.values(), dict.fromkeys(by_event, STREAM)) == 2
+
+
+def test_the_hash_layout_of_the_previous_version_is_never_read_nor_changed(redis_client: redis.Redis, redis_url: str) -> None:
+    """Upgrade from one hash per patient (infix `:h:`): the old hash is another key name. The worker neither reads it
+    (the same claim again is not a duplicate of what only the hash holds) nor writes it (its fields and TTL stay as
+    they were, until the TTL ends it); the patient's history starts afresh as a value under `:h2:`."""
+    event = patient_event("P-1")
+    key = PatientKeys(HISTORY_KEY.encode(), STREAM).key("P-1")
+    old_key = key.replace(":h2:", ":h:")
+    earlier = ClaimLines(claim_id="C-before-upgrade", lines=tuple(
+        HistoryLine(claim_id="C-before-upgrade", line_number=line.line_number, provider=event.claim.billing_provider_npi,
+                    date_of_service=line.date_of_service, code=line.code, modifiers=line.modifiers, units=line.units)
+        for line in event.claim.lines))
+    old_fields = {b"": b"20000.abcdef012345.7", b"C-before-upgrade": msgspec.msgpack.encode(earlier)}
+    redis_client.hset(old_key, mapping=old_fields)
+    redis_client.pexpire(old_key, 5 * 86_400_000)
+    with WorkerThread(history_settings(redis_url), Engine(tiny_reference())):
+        submit(redis_client, STREAM, [event])
+        wait_for(lambda: redis_client.xlen("claims.edited") >= 1, what="the result")
+    [result] = results(redis_client)
+    assert not duplicate_lines(result)  # the hash's identical claim was not read
+    assert redis_client.hgetall(old_key) == old_fields
+    assert 4 * 86_400_000 < redis_client.pttl(old_key) <= 5 * 86_400_000
+    assert history_keys(redis_client) == [key]
+    assert set(stored_claims(redis_client, key)) == {event.claim.claim_id}
+    assert len(stored_version(redis_client, key)) == VERSION_WIDTH
+
+
+def test_version_tokens_have_one_width_never_repeat_and_a_spent_counter_takes_a_new_prefix() -> None:
+    """The commit script reads a version as the value's first VERSION_WIDTH bytes: every token has that width."""
+    client = aioredis.Redis()  # never connects
+
+    def preparer() -> HistoryPreparer:
+        return HistoryPreparer(Engine(tiny_reference()), stream=STREAM, consumer="t", max_event_bytes=1 << 20, client=client,
+                               secret=HISTORY_KEY.encode(), days=365, metrics=WorkerMetrics(["duplicate-service"], "test"))
+
+    one, two = preparer(), preparer()  # two processes (or a restart): two random prefixes
+    tokens = [one._token() for _ in range(1000)] + [two._token() for _ in range(1000)]
+    assert {len(token) for token in tokens} == {VERSION_WIDTH}
+    assert len(set(tokens)) == len(tokens)
+    prefix = tokens[0][:8]
+    one._tokens = edit_batch._MAX_COUNTER - 1
+    last, after = one._token(), one._token()
+    assert (last[:8], last[8:]) == (prefix, str(edit_batch._MAX_COUNTER))
+    assert after[:8] != prefix
+    assert after[8:] == str(edit_batch._FIRST_COUNTER)
+    assert len(after) == VERSION_WIDTH
+    asyncio.run(client.aclose())

@@ -1,4 +1,5 @@
-"""Patient keys (cached HMAC) and the history read script's sparse reply, on a real server."""
+"""Patient keys (cached HMAC) and the history read script's sparse reply, on a real server; the upgrade from
+the hash layout (old hashes are never read)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ import redis.asyncio as aioredis
 from edits.history.model import ClaimLines
 from tests.workers.test_history_store import patient_event
 from workers.history.patient_keys import PatientKeys
-from workers.history.redis_store import HistoryReader, StoredHistory
+from workers.history.redis_store import VERSION_WIDTH, HistoryReader, StoredHistory
 
 STREAM = "claims.submitted"
 SECRET = b"k" * 32
 
 
 def _plain_hmac_key(patient: str, secret: bytes = SECRET) -> str:
-    return STREAM + ":h:" + hmac.new(secret, patient.encode(), hashlib.sha256).hexdigest()[:32]
+    return STREAM + ":h2:" + hmac.new(secret, patient.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # PatientKeys builds HMAC's keyed states itself: secrets shorter than, equal to and longer than SHA-256's
@@ -43,8 +44,12 @@ def test_a_read_of_many_patients_finds_each_ones_own_history(redis_client: redis
     for index, claim_id in with_history.items():
         claim = patient_event(patients[index]).claim
         lines = ClaimLines(claim_id=claim_id, lines=())
-        redis_client.hset(keys.key(patients[index]), mapping={b"": f"v{index}".encode(), claim_id.encode(): msgspec.msgpack.encode(lines)})
+        version = f"v{index}".ljust(VERSION_WIDTH, "-")
+        redis_client.set(keys.key(patients[index]), version.encode() + msgspec.msgpack.encode([lines]))
         assert claim.patient_id == patients[index]
+    for index in range(len(patients)):  # the hash layout's keys (infix :h:) are another name: never read
+        old_key = keys.key(patients[index]).replace(":h2:", ":h:")
+        redis_client.hset(old_key, mapping={b"": b"old", b"C-old": msgspec.msgpack.encode(ClaimLines(claim_id="C-old", lines=()))})
 
     async def read() -> dict[str, StoredHistory]:
         client = aioredis.Redis.from_url(redis_url)
@@ -59,7 +64,7 @@ def test_a_read_of_many_patients_finds_each_ones_own_history(redis_client: redis
         history = found[keys.key(patient)]
         assert history.key == keys.key(patient)
         if index in with_history:
-            assert (history.version, list(history.claims)) == (f"v{index}", [with_history[index]])
+            assert (history.version, list(history.claims)) == (f"v{index}".ljust(VERSION_WIDTH, "-"), [with_history[index]])
         else:
             assert (history.version, history.claims, history.lines_read) == ("", {}, 0)
 
@@ -68,9 +73,9 @@ def test_keys_of_different_lengths_are_refused() -> None:
     async def read() -> None:
         client = aioredis.Redis()  # never connects: the keys are refused before any call
         try:
-            await HistoryReader(client, STREAM).read(["claims.submitted:h:ab", "claims.submitted:h:abc"])
+            await HistoryReader(client, STREAM).read(["claims.submitted:h2:ab", "claims.submitted:h2:abc"])
         finally:
             await client.aclose()
 
-    with pytest.raises(ValueError, match="must all have 21 characters"):
+    with pytest.raises(ValueError, match="must all have 22 characters"):
         asyncio.run(read())

@@ -3,13 +3,14 @@
 Claims of one patient in one batch are edited in stream order, each against the history as the earlier
 ones leave it (their changes are applied to the in-memory copy as we go). Each result carries what the
 commit script needs to keep history exactly once (see workers/history/commit_script.py): the patient's
-key, the version the edit saw, the version its change writes, and the hash fields it rewrites.
+key, the version the edit saw, and, when its change moves history, the patient's whole new value
+(starting with the version it writes).
 """
 
 from __future__ import annotations
 
+import base64
 import os
-import time
 from collections.abc import Iterable, Mapping, Sequence
 
 import redis.asyncio as aioredis
@@ -20,22 +21,28 @@ from contracts import ClaimEdited, ClaimSubmitted, DeadLetter, encode
 from edits import Engine
 from workers.batch import BatchPreparer, Fields, PayloadBudget, PreparedBatch, Record
 from workers.history.patient_keys import PatientKeys
-from workers.history.redis_store import HistoryReader, StoredHistory, Write
+from workers.history.redis_store import VERSION_WIDTH, HistoryReader, StoredHistory
 from workers.metrics import WorkerMetrics
 
 log = structlog.get_logger("claimedit.history")
 
 RESULT_KIND = "r"
 DEAD_LETTER_KIND = "d"
+_PREFIX_BYTES = 6  # base64: 8 characters
+_COUNTER_DIGITS = VERSION_WIDTH - 8
+# Decimal from 10**11, so str() alone gives the fixed width (measured: half the cost of a formatted hex counter);
+# 9 * 10**11 versions per prefix (over 100 days at 100,000 claims/s), then a new prefix.
+_FIRST_COUNTER = 10 ** (_COUNTER_DIGITS - 1)
+_MAX_COUNTER = 10**_COUNTER_DIGITS - 1
 
 
 class HistoryBatch(PreparedBatch):
     """A prepared batch whose commit also changes history: 8 script items per entry and one blob of stored values.
 
-    Items per entry: id, kind, body, event_id, patient key ("" for a dead letter), version read, version to
-    write, and a flat [claim_id, offset, length, ...] list of the hash fields to rewrite (length 0: delete).
-    The values travel in one binary blob beside the MessagePack items, because Redis's Lua `cmsgpack` cannot
-    read MessagePack bin (ClaimLines values are binary).
+    Items per entry: id, kind, body, event_id, patient key ("" for a dead letter), version read, and the
+    offset and length in the blob of the patient's new value (length 0: history unchanged). The values
+    travel in one binary blob beside the MessagePack items, because Redis's Lua `cmsgpack` cannot read
+    MessagePack bin (the values are binary); each value starts with the version it writes.
     """
 
     __slots__ = ("blob", "events", "keys", "write_bytes")
@@ -48,38 +55,17 @@ class HistoryBatch(PreparedBatch):
         self.keys: list[str] = []
         self.write_bytes: list[int] = []
 
-    def add_entry(
-        self,
-        stream_id: bytes,
-        record: Record,
-        body: bytes,
-        payload: bytes | None,
-        *,
-        event: ClaimSubmitted | None = None,
-        key: str = "",
-        seen_version: str = "",
-        new_version: str = "",
-        writes: Sequence[Write] = (),
-    ) -> None:
+    def add_entry(self, stream_id: bytes, record: Record, body: bytes, payload: bytes | None) -> None:
+        """A dead letter (or any entry that leaves history alone)."""
         self.ids.append(stream_id)
         self.records.append(record)
         self.payloads.append(payload)
-        self.events.append(event)
-        self.keys.append(key)
-        flat: list[str | int] = []
-        size = 0
-        for claim_id, value in writes:
-            if value is None:
-                flat += (claim_id, 0, 0)
-            else:
-                flat += (claim_id, len(self.blob), len(value))
-                self.blob += value
-                size += len(value)
-        self.write_bytes.append(size)
+        self.events.append(None)
+        self.keys.append("")
+        self.write_bytes.append(0)
         if type(record) is ClaimEdited:
-            self.args += (stream_id.decode(), RESULT_KIND, body.decode(), record.event_id, key, seen_version, new_version, flat)
-        else:
-            self.args += (stream_id.decode(), DEAD_LETTER_KIND, body.decode(), "", "", "", "", [])
+            raise TypeError("a result with history goes through add_result")
+        self.args += (stream_id.decode(), DEAD_LETTER_KIND, body.decode(), "", "", "", 0, 0)
 
     def add_result(
         self,
@@ -89,30 +75,24 @@ class HistoryBatch(PreparedBatch):
         body: str,
         payload: bytes,
         event: ClaimSubmitted,
-        key: str,
+        patient: StoredHistory,
         seen_version: str,
-        new_version: str,
-        writes: Sequence[Write],
+        changed: bool,
     ) -> None:
-        """`add_entry` for a result, the entry nearly every claim makes: positional, its texts already decoded."""
+        """A result: with `changed`, the patient's whole value as it is now goes into the blob (the commit SETs it)."""
         self.ids.append(stream_id)
         self.records.append(result)
         self.payloads.append(payload)
         self.events.append(event)
-        self.keys.append(key)
-        flat: list[str | int] = []
-        size = 0
-        if writes:
+        self.keys.append(patient.key)
+        if changed:
             blob = self.blob
-            for claim_id, value in writes:
-                if value is None:
-                    flat += (claim_id, 0, 0)
-                else:
-                    flat += (claim_id, len(blob), len(value))
-                    blob += value
-                    size += len(value)
+            offset = len(blob)
+            size = patient.write_into(blob)
+        else:
+            offset = size = 0
         self.write_bytes.append(size)
-        self.args += (text_id, RESULT_KIND, body, result.event_id, key, seen_version, new_version, flat)
+        self.args += (text_id, RESULT_KIND, body, result.event_id, patient.key, seen_version, offset, size)
 
 
 class HistoryPreparer(BatchPreparer):
@@ -135,19 +115,22 @@ class HistoryPreparer(BatchPreparer):
         self.keys = PatientKeys(secret, stream)
         self.days = days
         self.metrics = metrics
-        # Versions must never repeat, across workers and restarts: a random prefix per process and a counter.
-        self._token_prefix = os.urandom(6).hex()
-        self._tokens = 0
+        # Versions must never repeat, across workers and restarts: a random prefix and a counter (tokens).
         self._token_head = ""
-        self._new_tokens()
+        self._tokens = 0
+        self._new_prefix()
 
-    def _new_tokens(self) -> None:
-        """Today's head of the tokens; once per batch rather than per claim (a version's day may lag by a batch)."""
-        self._token_head = f"{int(time.time()) // 86_400}.{self._token_prefix}."
+    def _new_prefix(self) -> None:
+        """A fresh random prefix (48 bits, 8 characters), at start and if the counter ever runs out."""
+        self._token_head = base64.urlsafe_b64encode(os.urandom(_PREFIX_BYTES)).decode()
+        self._tokens = _FIRST_COUNTER - 1
 
     def _token(self) -> str:
-        """`<day since the epoch>.<process prefix>.<counter>`: unique; the day lets the commit script refresh the TTL once a day."""
+        """`<prefix><counter>`: VERSION_WIDTH characters, unique across processes and restarts."""
         self._tokens += 1
+        if self._tokens > _MAX_COUNTER:
+            self._new_prefix()
+            self._tokens += 1
         return self._token_head + str(self._tokens)
 
     async def prepare_batch(
@@ -159,7 +142,6 @@ class HistoryPreparer(BatchPreparer):
         delivery_counts: Mapping[bytes, int] | None = None,
         max_deliveries: int | None = None,
     ) -> PreparedBatch:
-        self._new_tokens()
         batch = HistoryBatch(source, self, delivery_counts)
         budget = PayloadBudget(self.max_event_bytes)
         first_ok = max_deliveries is None or max_deliveries >= 1  # a first delivery is within the limit
@@ -187,7 +169,6 @@ class HistoryPreparer(BatchPreparer):
 
     async def reedit(self, batch: HistoryBatch, indexes: Sequence[int]) -> HistoryBatch:
         """A batch of these entries of `batch` edited again, in stream order, against freshly read history."""
-        self._new_tokens()
         again = HistoryBatch(batch.source, self, batch.delivery_counts)
         events = [batch.events[i] for i in indexes]
         keys = self._keys_of([event for event in events if event is not None])
@@ -240,9 +221,6 @@ class HistoryPreparer(BatchPreparer):
             batch.add_entry(stream_id, letter, encode(letter), raw)
             return
         seen = patient.version
-        if change.remove or change.add is not None:  # not change.empty: a property call per claim
-            self._tokens += 1  # self._token(), inlined: it runs per claim
-            writes = patient.apply(change, days=self.days, token=self._token_head + str(self._tokens))
-        else:
-            writes = []
-        batch.add_result(stream_id, text_id, result, encode(result).decode(), raw, event, patient.key, seen, patient.version, writes)
+        # not change.empty: a property call per claim
+        changed = patient.apply(change, days=self.days, token=self._token()) if change.remove or change.add is not None else False
+        batch.add_result(stream_id, text_id, result, encode(result).decode(), raw, event, patient, seen, changed)

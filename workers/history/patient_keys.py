@@ -1,8 +1,8 @@
-"""Where a patient's history lives in Redis: one hash per patient, named by a keyed hash of `patient_id`.
+"""Where a patient's history lives in Redis: one value per patient, named by a keyed hash of `patient_id`.
 
-The key name is `<input stream>:h:<HMAC-SHA256(secret, patient_id), first 128 bits, hex>`. The input
+The key name is `<input stream>:h2:<HMAC-SHA256(secret, patient_id), first 128 bits, hex>`. The input
 stream's name comes first, so in partitioned mode the key carries the partition's hash tag
-(`claims:{p3}:submitted:h:...`) and sits in the slot of the streams the commit script already touches.
+(`claims:{p3}:submitted:h2:...`) and sits in the slot of the streams the commit script already touches.
 Without the secret the name says nothing about the patient: a plain hash of a member id could be
 reversed by hashing every plausible member id, a keyed one cannot. 128 bits: a collision (two patients
 sharing one history) is as likely as guessing a random 128-bit number.
@@ -14,7 +14,9 @@ import hashlib
 from pathlib import Path
 
 HISTORY_KEY_MIN_BYTES = 16
-HISTORY_INFIX = ":h:"
+HISTORY_INFIX = ":h2:"
+"""`:h2:`, the layout of one value per patient (redis_store.py); `:h:` named the earlier layout's hashes, which a
+worker never reads again: they expire by their TTL (docs/history.md, "Upgrading from the hash layout")."""
 DIGEST_HEX_CHARS = 32
 KEY_CACHE_SIZE = 2_048
 _SHA256_BLOCK_BYTES = 64
@@ -55,7 +57,7 @@ def read_secret(*, key_file: str | None, key_text: str | None) -> bytes:
 
 
 class PatientKeys:
-    """Names the history hash of a patient of one input stream."""
+    """Names the history value of a patient of one input stream."""
 
     __slots__ = ("_cache", "_cache_size", "_inner", "_outer", "_prefix")
 

@@ -1,16 +1,17 @@
-"""A patient's history in Redis: one hash per patient, read for a whole batch in one round trip.
+"""A patient's history in Redis: one string value per patient, read for a whole batch in one round trip.
 
-Layout of the hash (key from `PatientKeys`): field `<claim_id>` -> MessagePack `ClaimLines` (the
-claim's lines in force; no patient id, no name, nothing but codes, dates, units, modifiers and the
-provider NPI), and field `""` (empty: a claim_id has at least one character) -> the patient's version,
-an opaque token written by the commit that last changed the hash. The worker reads the version with
-the history and the commit script applies a change only while the version is still the one read
-(docs/history.md, "In the worker").
+The value (key from `PatientKeys`) is the patient's version, VERSION_WIDTH ASCII characters (an opaque token
+written by the commit that last changed it), followed by the MessagePack array of the patient's `ClaimLines`
+(the claims' lines in force; no patient id, no name, nothing but codes, dates, units, modifiers and the
+provider NPI). One value instead of a hash of one field per claim: one GET-like read and one decode per
+patient, one SET per change, and the version is its first bytes, so the commit script checks it with a
+GETRANGE (docs/history.md, "In the worker"). A patient whose claims all left history keeps a value holding
+only its version: the version must never go back to "none", or an edit that read "none" could commit again.
 
 Retention, two bounds (docs/history.md, "Sizing"):
 - on write, a claim whose newest line is more than `days` before the newest date of service this
   patient has is dropped (the edits never look further back);
-- every write sets the hash's TTL to `ttl_days` (default twice `days`: a claim may arrive up to a year
+- every write sets the value's TTL to `ttl_days` (default twice `days`: a claim may arrive up to a year
   after its date of service), so a patient who is never seen again costs nothing after that.
 """
 
@@ -25,13 +26,12 @@ import redis.asyncio as aioredis
 
 from edits.history.model import EMPTY_HISTORY, ClaimLines, HistoryChange, PatientHistory, apply_change
 
-VERSION_FIELD = b""
+VERSION_WIDTH = 20
+"""Characters of a version token (workers/history/edit_batch.py makes them): the value's first bytes."""
 HISTORY_TTL_FACTOR = 2  # the TTL is this many times --history-days: claims may arrive up to a year after their date of service
-NO_VERSION = ""
-_encode = msgspec.msgpack.Encoder().encode
-_decode = msgspec.msgpack.Decoder(ClaimLines).decode
-
-Write = tuple[str, bytes | None]  # (claim_id, its new stored value, or None: the field is deleted)
+NO_VERSION = ""  # a patient without a value (GETRANGE of a missing key answers "" too)
+_encode_into = msgspec.msgpack.Encoder().encode_into
+_decode_claims = msgspec.msgpack.Decoder(list[ClaimLines]).decode
 
 
 _WINDOWS: dict[int, dt.timedelta] = {}
@@ -70,95 +70,97 @@ class StoredHistory:
             self._view = PatientHistory(self.claims.values()) if self.claims else EMPTY_HISTORY
         return self._view
 
-    def apply(self, change: HistoryChange, *, days: int, token: str) -> list[Write]:
-        """Apply one committed-to-be change in memory; the hash fields it rewrites. A non-empty change moves the version to `token`."""
+    def apply(self, change: HistoryChange, *, days: int, token: str) -> bool:
+        """Apply one committed-to-be change in memory; whether it changed anything (then the version is `token`
+        and the whole value is written: `write_into`)."""
         claims = self.claims
         remove = change.remove
         added = change.add
         if not claims and not remove and added is not None:
-            # A patient's first claim (most claims): what the general path below does, without its dict and checks.
+            # A patient's first claim (most claims): what the general path below does, without its checks.
             claims[added.claim_id] = added
             self._span = None
             self.version = token
             self._view = None
-            return [(added.claim_id, _encode(added))]
-        writes: dict[str, bytes | None] = {claim_id: None for claim_id in remove if claim_id in claims} if remove else {}
-        apply_change(claims, change)  # the one apply rule (edits/history/model.py); the hash mirrors it field by field
+            return True
+        changed = any(claim_id in claims for claim_id in remove) if remove else False
+        apply_change(claims, change)  # the one apply rule (edits/history/model.py)
         if added is not None:
-            writes[added.claim_id] = _encode(claims[added.claim_id])
+            changed = True
             if len(claims) > 1:
-                dropped = self._prune(added, days)
-                if dropped:
-                    writes.update(dropped)
+                self._prune(added, days)
             else:  # only the claim just added (a patient's first claim, mostly): nothing to drop
                 self._span = None
-        if writes:
+        if changed:
             self.version = token
             self._view = None
-        return list(writes.items())
+        return changed
 
-    def _prune(self, added: ClaimLines, days: int) -> dict[str, bytes | None]:
+    def write_into(self, blob: bytearray) -> int:
+        """Append the stored value (version, then the claims' MessagePack) to `blob`, encoded in place; its length."""
+        start = len(blob)
+        blob += self.version.encode()
+        _encode_into(list(self.claims.values()), blob, len(blob))
+        return len(blob) - start
+
+    def _prune(self, added: ClaimLines, days: int) -> None:
         """Drop claims wholly older than `days` before the patient's newest date of service.
 
         Cheap in the usual case: the dates kept are known after one pass per patient and batch, and nothing
         is scanned again unless the oldest date kept falls behind the horizon.
         """
-        if len(self.claims) == 1:  # only the claim just added (a patient's first claim, mostly): nothing to drop
-            self._span = None
-            return {}
         added_days = [line.date_of_service for line in added.lines]
         span = self._span
         if span is None:  # the first change of this patient in this batch: one pass over the dates kept (added's among them)
             kept = [line.date_of_service for claim in self.claims.values() for line in claim.lines]
             if not kept or not added_days:
                 self._span = (min(kept), max(kept)) if kept else None
-                return {}
+                return
             oldest, newest = min(kept), max(kept)
         else:
             if not added_days:
-                return {}
+                return
             oldest, newest = min(span[0], *added_days), max(span[1], *added_days)
         horizon = newest - _window(days)
         if oldest >= horizon:
             self._span = (oldest, newest)
-            return {}
+            return
         old = [claim_id for claim_id, claim in self.claims.items() if max(line.date_of_service for line in claim.lines) < horizon]
         for claim_id in old:
             del self.claims[claim_id]
         self._span = _span(self.claims.values())
-        return dict.fromkeys(old)
 
 
-def decode_hash(key: str, fields: dict[bytes, bytes]) -> StoredHistory:
-    version = fields.pop(VERSION_FIELD, b"").decode()
-    return StoredHistory(key, version, {claim_id.decode(): _decode(value) for claim_id, value in fields.items()})
+def decode_value(key: str, value: bytes) -> StoredHistory:
+    """A stored value: the version (its first VERSION_WIDTH bytes), then the claims."""
+    claims = _decode_claims(memoryview(value)[VERSION_WIDTH:])
+    return StoredHistory(key, value[:VERSION_WIDTH].decode(), {claim.claim_id: claim for claim in claims})
 
 
-# One script call for the whole batch instead of a pipeline of HGETALLs: measured, a pipeline of ~350 HGETALLs
-# cost the worker more CPU in redis-py (packing and parsing each command) than editing the claims. KEYS[1] is
-# the input stream, only so a Cluster client sends the call to the slot every patient key shares (its hash
-# tag). ARGV[1]: the patient keys, all of one length, concatenated (one argument: redis-py packs each argument
-# in Python); ARGV[2]: that length. Reply: only for the patients that have a history (most have none, and then
-# cost neither side anything per patient): the key's position (0-based), the number of items that follow,
-# then field, value, ...
+# One script call for the whole batch instead of a command per patient from redis-py: its asyncio client packs
+# every argument in Python, and a pipeline of ~350 reads cost the worker more CPU than editing the claims.
+# KEYS[1] is the input stream, only so a Cluster client sends the call to the slot every patient key shares (its
+# hash tag). ARGV[1]: the patient keys, all of one length, concatenated (one argument); ARGV[2]: that length.
+# One MGET per CHUNK keys (unpack's C-stack bound). Reply: only for the patients that have a value (most have
+# none, and then cost neither side anything per patient): the key's position (0-based), then its value.
 READ_LUA = """
 local all = ARGV[1]
 local size = tonumber(ARGV[2])
+local keys = {}
+for at = 1, #all, size do
+  keys[#keys + 1] = string.sub(all, at, at + size - 1)
+end
 local out = {}
 local n = 0
-local index = 0
-for at = 1, #all, size do
-  local fields = redis.call('HGETALL', string.sub(all, at, at + size - 1))
-  if #fields > 0 then
-    out[n + 1] = index
-    out[n + 2] = #fields
-    n = n + 2
-    for j = 1, #fields do
-      out[n + j] = fields[j]
+for first = 1, #keys, 1000 do
+  local values = redis.call('MGET', unpack(keys, first, math.min(first + 999, #keys)))
+  for j = 1, #values do
+    if values[j] then
+      out[n + 1] = first + j - 2
+      out[n + 2] = values[j]
+      n = n + 2
     end
-    n = n + #fields
   end
-  index = index + 1
 end
 return out
 """
@@ -182,12 +184,9 @@ class HistoryReader:
             raise ValueError(f"history keys must all have {size} characters (PatientKeys makes them so)")
         reply: list[Any] = await self._script(keys=self._keys, args=[joined, size])
         found = {key: StoredHistory(key, NO_VERSION, {}) for key in wanted}
-        at, end = 0, len(reply)
-        while at < end:
-            key, count = wanted[reply[at]], reply[at + 1]
-            fields = reply[at + 2 : at + 2 + count]
-            at += 2 + count
-            found[key] = decode_hash(key, dict(zip(fields[::2], fields[1::2], strict=True)))
+        for at in range(0, len(reply), 2):
+            key = wanted[reply[at]]
+            found[key] = decode_value(key, reply[at + 1])
         return found
 
 
