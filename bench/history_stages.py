@@ -170,15 +170,18 @@ def main(argv: list[str] | None = None) -> None:
     engine = Engine(load_default_reference())
     payloads = ClaimMaker(seed=1).payloads(args.claims, 5)
     # As the worker does once loaded (workers/runtime.py): the reference, the modules and the claims leave the collector's
-    # generations, so full collections do not walk them and "other" holds only what a worker pays.
+    # generations, so full collections do not walk them, as in a worker. Thawed at the end: tests call this in their process.
     gc.collect()
     gc.freeze()
-    with given_or_embedded(args.redis_url) as url:
-        client = redis.Redis.from_url(url)
-        for round_ in range(args.rounds):
-            for history in (False, True):
-                print(json.dumps({"round": round_, **asyncio.run(_drain(url, client, engine, payloads, history))}), flush=True)
-        client.close()
+    try:
+        with given_or_embedded(args.redis_url) as url:
+            client = redis.Redis.from_url(url)
+            for round_ in range(args.rounds):
+                for history in (False, True):
+                    print(json.dumps({"round": round_, **asyncio.run(_drain(url, client, engine, payloads, history))}), flush=True)
+            client.close()
+    finally:
+        gc.unfreeze()
 
 
 if __name__ == "__main__":
