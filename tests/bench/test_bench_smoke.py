@@ -148,7 +148,8 @@ def test_targets_and_capacity_are_derived_from_the_figures(report: dict[str, Any
     assert len(report["targets"]) == TARGET_NAMES
     assert len(report["issue_13_targets"]) == ISSUE_13_TARGETS
     for target in report["targets"] + report["issue_13_targets"]:
-        assert target["value"] > 0, target["target"]
+        # CPU per claim can round to zero in a run this small (10 ms clock ticks), as above; the rest cannot
+        assert target["value"] >= 0 if "CPU per claim" in target["target"] else target["value"] > 0, target["target"]
         assert target["met"] == (target["value"] <= target["limit"] if target["direction"] == "<=" else target["value"] >= target["limit"])
     by_name = {target["target"]: target for target in report["issue_13_targets"]}
     heavy = report["throughput"]["heavy_history"]
