@@ -49,7 +49,7 @@ REDIS_UTILISATION = 0.5  # and a Redis shard's one core at 50%, leaving room for
 
 SIZES = {
     #           worker claims, heavy-mix claims, naive claims, latency seconds per rate
-    "full": (200_000, 100_000, 5_000, 10.0),
+    "full": (200_000, 60_000, 5_000, 10.0),
     "quick": (20_000, 10_000, 1_000, 3.0),
 }
 HISTORY_FRACTIONS = (0.25, 0.5)
