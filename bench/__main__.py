@@ -70,12 +70,12 @@ NAIVE_RUNS = (("naive_no_edit", "naive FastStream, no edit work (j)"), ("naive",
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller runs (about a minute); noisier figures")
+    parser.add_argument("--quick", action="store_true", help="smaller runs (about 2 minutes); noisier figures")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write (default: %(default)s)")
     parser.add_argument("--claims", type=int, help="claims drained by the worker runs (a), (f), (g), (l)")
     parser.add_argument("--heavy-claims", type=int, help="claims of the finding-heavy mix drained by (k)")
     parser.add_argument("--naive-claims", type=int, help="claims drained by each naive baseline (b), (j)")
-    parser.add_argument("--latency-seconds", type=float, help="seconds of load per rate in (c)")
+    parser.add_argument("--latency-seconds", type=float, help="seconds of load per rate in (c) and (h)")
     parser.add_argument("--batch-size", type=int, default=500, help="worker --batch-size (default: %(default)s)")
     parser.add_argument("--redis-url", help="use this Redis instead of starting one; its database is FLUSHED")
     args = parser.parse_args(argv)
