@@ -29,7 +29,7 @@ from typing import Any
 import redis
 
 from bench import machine
-from bench.claims import ClaimMaker
+from bench.claims import MIX_SEEDS, ClaimMaker
 from bench.engine_cost import engine_curves
 from bench.history_size import history_size
 from bench.latency import latency_at_rates
@@ -132,9 +132,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report["ptp_build"] = ptp_build(ptp_dir, quick=args.quick)
 
         say.start("claims", f"making {args.claims:,} claims of the bench mix and {args.heavy_claims:,} of the heavy mix")
-        payloads = ClaimMaker(seed=1).payloads(args.claims, 5)
-        heavy_payloads = ClaimMaker(seed=2, mix="heavy").payloads(args.heavy_claims, 5)
-        report["mixes"] = {"bench": {"seed": 1, "claims": args.claims}, "heavy": {"seed": 2, "claims": args.heavy_claims}}
+        payloads = ClaimMaker(seed=MIX_SEEDS["bench"]).payloads(args.claims, 5)
+        heavy_payloads = ClaimMaker(seed=MIX_SEEDS["heavy"], mix="heavy").payloads(args.heavy_claims, 5)
+        report["mixes"] = {"bench": {"seed": MIX_SEEDS["bench"], "claims": args.claims},
+                           "heavy": {"seed": MIX_SEEDS["heavy"], "claims": args.heavy_claims}}
         t: dict[str, Any] = {}
 
         def drained(key: str, kind: str, claims: list[bytes], processes: int = 1, flags: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -103,6 +103,7 @@ HEAVY_PROBLEMS: tuple[tuple[tuple[str, tuple[str, ...], int], ...], ...] = (
 HEAVY_PROBLEM_SHARE = 0.65
 HEAVY_GROUPS = (2, 2, 3)  # problem groups per such claim, drawn uniformly
 MIXES = ("bench", "heavy")
+MIX_SEEDS = {"bench": 1, "heavy": 2}  # the seed each mix is drawn with by make bench and the focused benches
 
 BASE_DATE = dt.date(2025, 10, 6)
 MULTI_CLAIM_VISITS = 0.25  # share of new patients whose visit brings more claims

@@ -1,7 +1,7 @@
 """History's stages in one process, without FastStream: worker CPU and Redis time per claim of the read,
 the edit, the commit and the rest of preparing a batch, with history on (and off, for the same claims).
 
-    python -m bench.history_stages [--claims 20000] [--rounds 2] [--redis-url URL]
+    python -m bench.history_stages [--claims 20000] [--rounds 2] [--mix bench|heavy] [--redis-url URL]
 
 Reads batches of 500 with XREADGROUP, prepares them (`HistoryPreparer`, or `BatchPreparer` with history
 off) and commits each one before the next (`Committer.commit`, no overlap), so each stage is timed alone:
@@ -30,7 +30,7 @@ import msgspec
 import redis
 import redis.asyncio as aioredis
 
-from bench.claims import ClaimMaker
+from bench.claims import MIX_SEEDS, MIXES, ClaimMaker
 from contracts import ClaimEdited
 from edits import Engine, load_default_reference
 from workers.batch import BatchPreparer
@@ -165,10 +165,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.history_stages", description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--mix", choices=MIXES, default="bench", help="claim mix (bench/claims.py; default: %(default)s)")
     parser.add_argument("--redis-url", help="use this Redis instead of starting one; its database is FLUSHED")
     args = parser.parse_args(argv)
     engine = Engine(load_default_reference())
-    payloads = ClaimMaker(seed=1).payloads(args.claims, 5)
+    payloads = ClaimMaker(seed=MIX_SEEDS[args.mix], mix=args.mix).payloads(args.claims, 5)
     # As the worker does once loaded (workers/runtime.py): the reference, the modules and the claims leave the collector's
     # generations, so full collections do not walk them, as in a worker. Thawed at the end: tests call this in their process.
     gc.collect()
