@@ -1,6 +1,7 @@
 """A/B drains of two (or more) checkouts in one run: the same Redis, claims and reference, runs interleaved.
 
     python -m bench.ab_drain --tree base=/tmp/base --tree new=. [--rounds 3] [--claims 60000] [--history both] [--naive 1000]
+                             [--mix heavy]
 
 Each round drains the same pre-filled stream once per checkout (the order alternates between rounds) with
 `bench.throughput.drain`: one `claim-edit worker` process started from that checkout (its directory is the
@@ -23,7 +24,7 @@ from typing import Any
 import redis
 
 from bench import throughput
-from bench.claims import ClaimMaker
+from bench.claims import MIX_SEEDS, MIXES, ClaimMaker
 from bench.processes import Process
 from bench.reference_full import PTP_ROWS, full_size
 from edits import load_default_reference
@@ -49,8 +50,10 @@ class CheckoutProcess(Process):
 
 
 def _line(label: str, run: dict[str, Any]) -> str:
+    held = run.get("published")
+    findings = f", {held['findings_per_claim']:.2f} findings/claim" if held else ""
     return (f"{label}: {run['claims_per_s']:,.0f} claims/s, worker CPU {run['process_cpu_us_per_claim']:.1f} us/claim, "
-            f"Redis CPU {run['redis']['cpu_us_per_claim']:.1f} us/claim, other cores {run['cores_busy']['other']:.2f}")
+            f"Redis CPU {run['redis']['cpu_us_per_claim']:.1f} us/claim, other cores {run['cores_busy']['other']:.2f}{findings}")
 
 
 def _drains(args: argparse.Namespace, trees: list[tuple[str, ...]], modes: list[bool], runs: dict[str, list[dict[str, Any]]]) -> None:
@@ -61,7 +64,7 @@ def _drains(args: argparse.Namespace, trees: list[tuple[str, ...]], modes: list[
         save_snapshot(full_size(load_default_reference(), ptp_rows=args.ptp_rows), reference)
         key_file = tmp / "history.key"
         key_file.write_text(os.urandom(32).hex())
-        payloads = ClaimMaker(seed=1).payloads(args.claims, 5)
+        payloads = ClaimMaker(seed=MIX_SEEDS[args.mix], mix=args.mix).payloads(args.claims, 5)
         if args.naive:
             run = throughput.drain(client, url, payloads[: args.naive], kind="naive", reference=reference, log_dir=tmp)
             runs["naive"] = [run]
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tree", action="append", required=True, help="name=path of a checkout (repeat)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--claims", type=int, default=60_000)
+    parser.add_argument("--mix", choices=MIXES, default="bench", help="claim mix (bench/claims.py; default: %(default)s)")
     parser.add_argument("--history", choices=("off", "on", "both"), default="both")
     parser.add_argument("--ptp-rows", type=int, default=PTP_ROWS)
     parser.add_argument("--naive", type=int, default=0, help="claims for one naive FastStream baseline run (0: none)")

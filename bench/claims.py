@@ -7,6 +7,13 @@ injections). About one claim in twelve has a problem the edits catch: an add-on
 without its primary, modifier 51 or a wrong 50 on an add-on, or units over the MUE.
 No real patient data: ids are random tokens, NPIs a fixed test number.
 
+`ClaimMaker(mix="heavy")` is the finding-heavy mix issue 13 asks for beside it: about 1.8 findings
+per claim and three claims in four denied (with history on, measured with the full-size bench
+reference; `make bench` prints what each run's results held). Two claims in three carry two or three
+of `HEAVY_PROBLEMS` (a wrong modifier, units over the MUE, a PTP pair, an add-on alone, a status B
+code), the rest are drawn as in the bench mix. It bills only codes the bench mix bills, so the
+full-size reference (`bench/reference_full.py`, built from those codes) is the same for both mixes.
+
 Patients, as claim history sees them: most claims are a patient's only claim of the day, but about
 one patient in four has a visit that yields several claims (2 to 5) on one date of service from the
 same provider, arriving interleaved with other patients' claims over the next few hundred claims
@@ -74,6 +81,30 @@ PROBLEMS: tuple[tuple[tuple[str, tuple[str, ...], int], ...], ...] = (
 FAMILY_SHARE = 0.22
 PROBLEM_SHARE = 0.08
 
+# The finding-heavy mix: groups of lines each denied by the full-size bench reference (indicators of the real
+# fee schedule, synthetic MUE values, `BENCH_PAIRS` of bench/reference_full.py). A claim takes a few with distinct codes.
+HEAVY_PROBLEMS: tuple[tuple[tuple[str, tuple[str, ...], int], ...], ...] = (
+    *(group for group in PROBLEMS if not any("51" in modifiers for _, modifiers, _ in group)),  # 51 is a review
+    (("99213", ("50",), 1),),  # modifier-50-not-bilateral (bilateral indicator 0)
+    (("69210", ("50",), 1),),  # modifier-50-not-bilateral (indicator 2: priced bilateral already)
+    (("10060", ("80",), 1),),  # assistant-at-surgery-not-payable (indicator 1)
+    (("17000", ("62",), 1),),  # co-surgeon-not-permitted (indicator 0)
+    (("20552", ("66",), 1),),  # team-surgery-not-permitted (indicator 0)
+    (("99214", ("26",), 1),),  # pctc-modifier-invalid (PC/TC indicator 0)
+    (("96372", ("TC",), 1),),  # pctc-modifier-invalid (indicator 5)
+    (("A4550", (), 1),),  # code-not-payable (status B)
+    (("97110", (), 3),),  # mue-units-exceeded (MUE 1, MAI 2)
+    (("12001", (), 2),),  # mue-units-exceeded (MUE 1, MAI 1)
+    (("80053", (), 1), ("82947", (), 1)),  # ptp-bundled-code (modifier indicator 0)
+    (("93000", (), 1), ("93010", (), 1)),  # ptp-bundled-code (indicator 0)
+    (("97530", ("GP",), 1), ("97140", ("GP",), 1)),  # ptp-bundled-code (indicator 1, no 59)
+    (("20610", (), 1), ("99215", (), 1), ("99213", (), 1)),  # ptp-bundled-code (indicator 1, no 25 on the visit)
+)
+HEAVY_PROBLEM_SHARE = 0.65
+HEAVY_GROUPS = (2, 2, 3)  # problem groups per such claim, drawn uniformly
+MIXES = ("bench", "heavy")
+MIX_SEEDS = {"bench": 1, "heavy": 2}  # the seed each mix is drawn with by make bench and the focused benches
+
 BASE_DATE = dt.date(2025, 10, 6)
 MULTI_CLAIM_VISITS = 0.25  # share of new patients whose visit brings more claims
 MORE_CLAIMS = (1, 4)  # how many more claims such a visit brings (inclusive)
@@ -93,12 +124,17 @@ class _Visit:
 class ClaimMaker:
     """`claim(n_lines)` / `event(n_lines)` / `events(count, n_lines)`; the same seed gives the same claims."""
 
-    def __init__(self, seed: int = 20251006) -> None:
+    def __init__(self, seed: int = 20251006, mix: str = "bench") -> None:
+        if mix not in MIXES:
+            raise ValueError(f"unknown mix {mix!r} (known: {', '.join(MIXES)})")
+        self.heavy = mix == "heavy"
         self.rng = random.Random(seed)
         self.serial = 0
         self._visits: list[_Visit] = []
 
     def _lines(self, n_lines: int) -> list[tuple[str, tuple[str, ...], int]]:
+        if self.heavy and self.rng.random() < HEAVY_PROBLEM_SHARE:
+            return self._heavy_lines(n_lines)
         roll = self.rng.random()
         lines: list[tuple[str, tuple[str, ...], int]] = []
         if roll < PROBLEM_SHARE:
@@ -106,6 +142,20 @@ class ClaimMaker:
         elif roll < PROBLEM_SHARE + FAMILY_SHARE:
             lines.extend(self.rng.choice(FAMILIES))
         billed = {code for code, _, _ in lines}
+        fill = [entry for entry in CLEAN_CODES if entry[0] not in billed]
+        for code, modifier_choices in self.rng.sample(fill, max(0, n_lines - len(lines))):
+            lines.append((code, self.rng.choice(modifier_choices), 1))
+        return lines[:n_lines]
+
+    def _heavy_lines(self, n_lines: int) -> list[tuple[str, tuple[str, ...], int]]:
+        """A few of `HEAVY_PROBLEMS` (no code twice: a repeated code would be another finding, or none), then clean fill."""
+        lines: list[tuple[str, tuple[str, ...], int]] = []
+        billed: set[str] = set()
+        for group in self.rng.sample(HEAVY_PROBLEMS, self.rng.choice(HEAVY_GROUPS)):
+            codes = {code for code, _, _ in group}
+            if not codes & billed and len(lines) + len(group) <= n_lines:
+                lines.extend(group)
+                billed |= codes
         fill = [entry for entry in CLEAN_CODES if entry[0] not in billed]
         for code, modifier_choices in self.rng.sample(fill, max(0, n_lines - len(lines))):
             lines.append((code, self.rng.choice(modifier_choices), 1))

@@ -1,13 +1,15 @@
 """History's stages in one process, without FastStream: worker CPU and Redis time per claim of the read,
 the edit, the commit and the rest of preparing a batch, with history on (and off, for the same claims).
 
-    python -m bench.history_stages [--claims 20000] [--rounds 2] [--redis-url URL]
+    python -m bench.history_stages [--claims 20000] [--rounds 2] [--mix bench|heavy] [--redis-url URL]
 
 Reads batches of 500 with XREADGROUP, prepares them (`HistoryPreparer`, or `BatchPreparer` with history
 off) and commits each one before the next (`Committer.commit`, no overlap), so each stage is timed alone:
 worker CPU with `time.process_time`, Redis time from `INFO commandstats` (evalsha usec: the script's own
-run, its commands included), read around each stage (those INFO calls are left out of the CPU figures).
+run, its commands included), read around each stage (those INFO calls are left out of the CPU figures),
+and the collector's CPU inside those batches (`gc_cpu_us`, from `gc.callbacks`, in whichever stage it ran).
 The full-size reference is not loaded (the bundled one): the figures are about history, not the tables.
+Once loaded, it freezes the heap (`gc.freeze()`) as the worker does, so collections cost what they cost there.
 To compare two versions in one run, run it twice with PYTHONPATH set to each checkout (from a directory
 outside both). Prints one JSON line per round and mode, with a digest of the results' findings (equal
 digests: the same findings).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import hashlib
 import json
 import time
@@ -27,7 +30,7 @@ import msgspec
 import redis
 import redis.asyncio as aioredis
 
-from bench.claims import ClaimMaker
+from bench.claims import MIX_SEEDS, MIXES, ClaimMaker
 from contracts import ClaimEdited
 from edits import Engine, load_default_reference
 from workers.batch import BatchPreparer
@@ -53,6 +56,16 @@ class Clock:
         self.cpu: dict[str, float] = {"read": 0.0, "edit": 0.0, "commit": 0.0, "total": 0.0}
         self.redis_us: dict[str, int] = {"read": 0, "commit": 0}
         self.info_cpu = 0.0
+        self.gc_cpu = 0.0  # the collector's CPU inside the timed batches (in whichever stage it ran)
+        self.timing = False
+        self._gc_started = 0.0
+
+    def on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        """A `gc.callbacks` hook: collections while a batch is timed."""
+        if phase == "start":
+            self._gc_started = time.process_time()
+        elif self.timing:
+            self.gc_cpu += time.process_time() - self._gc_started
 
     def evalsha_us(self) -> int:
         started = time.process_time()
@@ -111,6 +124,7 @@ async def _drain(url: str, client: redis.Redis, engine: Engine, payloads: list[b
 
     engine.edit_with_history = timed(edit_with_history)  # type: ignore[method-assign]
     engine.edit = timed(edit)  # type: ignore[method-assign]
+    gc.callbacks.append(clock.on_gc)
     try:
         while True:
             reply: Any = client.xreadgroup(GROUP, "c1", {STREAM: ">"}, count=BATCH)
@@ -119,6 +133,7 @@ async def _drain(url: str, client: redis.Redis, engine: Engine, payloads: list[b
             ids = [entry_id for entry_id, _ in reply[0][1]]
             fields = [entry_fields for _, entry_fields in reply[0][1]]
             info_before = clock.info_cpu
+            clock.timing = True
             started = time.process_time()
             batch = await history_preparer.prepare_batch(ids, fields) if history else plain.prepare(ids, fields)
             before = clock.evalsha_us()
@@ -127,7 +142,9 @@ async def _drain(url: str, client: redis.Redis, engine: Engine, payloads: list[b
             clock.cpu["commit"] += time.process_time() - commit_started
             clock.redis_us["commit"] += clock.evalsha_us() - before
             clock.cpu["total"] += time.process_time() - started - (clock.info_cpu - info_before)
+            clock.timing = False
     finally:
+        gc.callbacks.remove(clock.on_gc)
         engine.edit_with_history, engine.edit = edit_with_history, edit  # type: ignore[method-assign]
         await aclient.aclose()
     n = len(payloads)
@@ -138,6 +155,7 @@ async def _drain(url: str, client: redis.Redis, engine: Engine, payloads: list[b
     rest = clock.cpu["total"] - clock.cpu["read"] - clock.cpu["edit"] - clock.cpu["commit"]
     return {
         "history": history, "claims": n, **per_claim, "other_cpu_us": round(rest * 1e6 / n, 2),
+        "gc_cpu_us": round(clock.gc_cpu * 1e6 / n, 2),
         **{f"{stage}_redis_us": round(usec / n, 2) for stage, usec in clock.redis_us.items()},
         "findings_digest": _findings_digest(client),
     }
@@ -147,16 +165,24 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.history_stages", description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--mix", choices=MIXES, default="bench", help="claim mix (bench/claims.py; default: %(default)s)")
     parser.add_argument("--redis-url", help="use this Redis instead of starting one; its database is FLUSHED")
     args = parser.parse_args(argv)
     engine = Engine(load_default_reference())
-    payloads = ClaimMaker(seed=1).payloads(args.claims, 5)
-    with given_or_embedded(args.redis_url) as url:
-        client = redis.Redis.from_url(url)
-        for round_ in range(args.rounds):
-            for history in (False, True):
-                print(json.dumps({"round": round_, **asyncio.run(_drain(url, client, engine, payloads, history))}), flush=True)
-        client.close()
+    payloads = ClaimMaker(seed=MIX_SEEDS[args.mix], mix=args.mix).payloads(args.claims, 5)
+    # As the worker does once loaded (workers/runtime.py): the reference, the modules and the claims leave the collector's
+    # generations, so full collections do not walk them, as in a worker. Thawed at the end: tests call this in their process.
+    gc.collect()
+    gc.freeze()
+    try:
+        with given_or_embedded(args.redis_url) as url:
+            client = redis.Redis.from_url(url)
+            for round_ in range(args.rounds):
+                for history in (False, True):
+                    print(json.dumps({"round": round_, **asyncio.run(_drain(url, client, engine, payloads, history))}), flush=True)
+            client.close()
+    finally:
+        gc.unfreeze()
 
 
 if __name__ == "__main__":

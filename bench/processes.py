@@ -29,8 +29,22 @@ def worker_command(redis_url: str, consumer: str, reference: Path, batch_size: i
     ]  # fmt: skip
 
 
-def naive_command(redis_url: str, consumer: str, reference: Path) -> list[str]:
-    return [sys.executable, "-m", "bench.naive_faststream", "--redis-url", redis_url, "--consumer", consumer, "--reference", str(reference)]
+def naive_command(redis_url: str, consumer: str, reference: Path, *, no_edit: bool = False) -> list[str]:
+    command = [sys.executable, "-m", "bench.naive_faststream", "--redis-url", redis_url, "--consumer", consumer,
+               "--reference", str(reference)]
+    return [*command, "--no-edit"] if no_edit else command
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed since the listing
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
 
 
 class Process:
@@ -64,6 +78,16 @@ class Process:
             if key in ("VmRSS", "VmHWM"):
                 values["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = int(rest.split()[0]) / 1024
         return values
+
+    def listening_ports(self) -> list[int]:
+        """TCP ports this process listens on (its sockets in /proc/net/tcp in state LISTEN): the worker's --http-port 0."""
+        inodes = _socket_inodes(self.pid)
+        ports = []
+        for line in Path(f"/proc/{self.pid}/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+        return sorted(ports)
 
     def tail(self, lines: int = 20) -> str:
         self._log.flush()

@@ -1,9 +1,11 @@
-"""(a), (b), (f): drain a pre-filled stream with N processes of one kind and measure the warm rate.
+"""(a), (b), (f), (g), (j), (k), (l): drain a pre-filled stream with N processes of one kind and measure the warm rate.
 
 Each run starts from an empty database: fill the input stream, create the group, start the
 process(es), count results until every event has one, stop them. The rate is taken between
 10% and 90% of the results, so process start-up (imports, reference load) and the tail are
 excluded. Worker CPU per claim and Redis CPU per claim come from the same window and run.
+For the worker, what it published (outcomes, findings per claim, history conflicts) comes from its
+/metrics, scraped before it is stopped.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import redis
 
 from bench.machine import busy_cpu_seconds, own_cpu_seconds
+from bench.outcomes import published
 from bench.processes import Process, naive_command, worker_command
 from bench.redis_stats import RedisUsage
 from bench.streams import DEAD_LETTERS, GROUP, INPUT, RESULTS, create_group, fill, warm_rate, warm_window, watch
@@ -25,14 +28,15 @@ KINDS: dict[str, tuple[str, str]] = {
     # kind: (consumer group, result stream)
     "worker": (GROUP, RESULTS),
     "naive": ("naive", "naive.edited"),
+    "naive_no_edit": ("naive", "naive.edited"),  # the naive handler that decodes and edits nothing
 }
 
 
 def _command(kind: str, url: str, consumer: str, reference: Path, batch_size: int, extra: tuple[str, ...] = ()) -> list[str]:
     if kind == "worker":
         return worker_command(url, consumer, reference, batch_size, extra)
-    if kind == "naive":
-        return naive_command(url, consumer, reference)
+    if kind in ("naive", "naive_no_edit"):
+        return naive_command(url, consumer, reference, no_edit=kind == "naive_no_edit")
     raise ValueError(f"unknown process kind {kind!r} (known: {', '.join(KINDS)})")
 
 
@@ -91,6 +95,7 @@ def drain(
         elapsed = time.perf_counter() - started
         after = RedisUsage(client)
         memory = [p.memory_mb() for p in procs]
+        held = published([port for p in procs for port in p.listening_ports()], target) if kind == "worker" else None
         _wait_until_reading(client, group, [f"bench-{kind}-{i + 1}" for i in range(processes)], alive)
     except Exception as error:
         tails = "\n".join(f"--- {p.name} ---\n{p.tail()}" for p in procs)
@@ -128,6 +133,7 @@ def drain(
         },
         "memory_mb": memory,
         "results": results,
+        "published": held,
         "dead_letters": dead,
         "pending_after": pending,
         "exit_codes": codes,

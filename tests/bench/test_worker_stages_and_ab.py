@@ -24,7 +24,7 @@ def test_worker_stages_reports_every_stage() -> None:
 def test_ab_drain_runs_each_checkout_with_and_without_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ab.json"
     ab_drain.main(["--tree", f"a={ROOT}", "--tree", f"b={ROOT}", "--rounds", "1", "--claims", "300", "--ptp-rows", "2000",
-                   "--out", str(out)])
+                   "--mix", "heavy", "--out", str(out)])
     runs = json.loads(out.read_text())
     assert sorted(runs) == ["a/history", "a/no-history", "b/history", "b/no-history"]
     for label, done in runs.items():
@@ -33,5 +33,6 @@ def test_ab_drain_runs_each_checkout_with_and_without_history(tmp_path: Path, ca
         assert run["results"] == 300, label
         assert run["pending_after"] == 0, label
         assert ("--history" in run["worker_flags"]) == label.endswith("/history")
+        assert run["published"]["findings_per_claim"] > 1  # the heavy mix (the bench mix has about 0.3-0.5)
     assert "medians" in capsys.readouterr().out
     assert throughput.Process is Process  # put back for whatever drains next in this process  # type: ignore[attr-defined]
