@@ -16,6 +16,18 @@ import redis
 from workers.embedded_redis import given_or_embedded
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a `slow` or `fault` test first, each module's tests kept together and in order: run in parallel
+    (`make test` uses pytest-xdist, a whole module per process), the long ones start at once instead of ending the run
+    alone on one core. Module-scoped fixtures stay set up once."""
+    def module(item: pytest.Item) -> str:
+        return str(item.nodeid.split("::", 1)[0])
+
+    first = {module(item) for item in items if item.get_closest_marker("slow") or item.get_closest_marker("fault")}
+    position = {id(item): index for index, item in enumerate(items)}
+    items.sort(key=lambda item: (module(item) not in first, position[id(item)]))
+
+
 @pytest.fixture(scope="session")
 def redis_server_url() -> Iterator[str]:
     with given_or_embedded(os.environ.get("REDIS_URL")) as url:
