@@ -26,8 +26,13 @@ typecheck: $(VENV)/.installed
 system-deps:
 	bash deploy/ci/install-system-deps.sh
 
+# The suite in parallel: TEST_JOBS processes (pytest-xdist; auto: one per core), each with its own Redis on a free port.
+# --dist loadfile keeps each module's tests in one process, so module fixtures (a cluster, a recording) start once;
+# tests/conftest.py puts the modules with slow and fault tests first. TEST_JOBS=0 runs it in this process alone.
+TEST_JOBS ?= auto
+
 unit: $(VENV)/.installed system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 test: lint typecheck unit
 

@@ -143,10 +143,11 @@ def broker(settings: Settings, **broker_kwargs: Any) -> RedisBroker:
     With `redis_cluster`, FastStream's RedisClusterBroker: it ignores an `ssl.SSLContext`, so TLS goes as the
     same `ssl_*` options the redis-py clients get.
     """
+    # redis-py's default socket timeout is 5 s (RedisCluster's, and redis.Redis's since redis-py 8): a blocking XREADGROUP
+    # of --block-ms must fit inside it, or a longer block ends in a TimeoutError and a dropped reply.
+    broker_kwargs.setdefault("socket_timeout", settings.block_ms / 1000 + 5)
     if settings.redis_cluster:
         tls = {"ssl": True, **tls_options(settings)} if uses_tls(settings) else {}
-        # RedisCluster's default socket timeout is 5 s: a blocking XREADGROUP of --block-ms must fit inside it.
-        broker_kwargs.setdefault("socket_timeout", settings.block_ms / 1000 + 5)
         return RedisClusterBroker(settings.redis_url, **credentials(settings), **tls, **broker_kwargs)
     context = tls_context(settings)
     options: dict[str, Any] = {**credentials(settings), **broker_kwargs}

@@ -17,7 +17,7 @@ import redis
 
 from tests.replay.helpers import CLAIMS, changed_claims, changed_mue, claim, event, keys, replay, write_jsonl
 from tests.workers.helpers import wait_for
-from workers.embedded_redis import free_port
+from workers.embedded_redis import EmbeddedRedis, free_port
 
 pytestmark = pytest.mark.redis
 
@@ -37,20 +37,29 @@ def _ready(port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def worker(redis_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+@pytest.fixture(scope="module")
+def recorded_url() -> Iterator[str]:
+    """A server of this module's own: the recording is made once (a worker loading the full-size snapshot takes
+    seconds) and every test only reads it, so no other test's flush may empty it."""
+    with EmbeddedRedis() as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def worker(recorded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[bytes]]:
     """`claim-edit worker` with the bundled snapshot, as a subprocess; stopped with SIGTERM."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLAIMEDIT_") and key != "REDIS_URL"}
-    log = (tmp_path / "worker.log").open("wb")
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
-        cli("worker", "--redis-url", redis_url, "--consumer", "recorder", "--http-port", str(port), "--http-host", "127.0.0.1",
+        cli("worker", "--redis-url", recorded_url, "--consumer", "recorder", "--http-port", str(port), "--http-host", "127.0.0.1",
             "--block-ms", "50"),
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         wait_for(lambda: _ready(port) or process.poll() is not None, what="the worker to be ready")
-        assert process.poll() is None, (tmp_path / "worker.log").read_text()
+        assert process.poll() is None, log_path.read_text()
         yield process
     finally:
         if process.poll() is None:
@@ -73,19 +82,30 @@ def server_time(client: redis.Redis) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds + micros / 1e6, dt.UTC)
 
 
-@pytest.fixture
-def recording(redis_client: redis.Redis, redis_url: str, worker: subprocess.Popen[bytes], tmp_path: Path) -> dict[str, object]:
-    """Two batches submitted and edited by the worker; `between` is a server time after the first and before the second."""
+@pytest.fixture(scope="module")
+def recording(recorded_url: str, worker: subprocess.Popen[bytes], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Two batches submitted and edited by the worker; `between` is a server time after the first and before the second.
+    Replays only read the two streams, so the tests of this module share one recording."""
+    tmp_path = tmp_path_factory.mktemp("recording")
     first = [event(claim_id, event_id=f"E1-{claim_id}") for claim_id in CLAIMS]
     second = [event(claim_id, event_id=f"E2-{claim_id}") for claim_id in CLAIMS]
-    submit(redis_url, write_jsonl(tmp_path / "first.jsonl", first))
-    wait_for(lambda: redis_client.xlen(RESULTS) >= len(first), what="results of the first batch")
-    between = server_time(redis_client)
-    wait_for(lambda: server_time(redis_client) > between + dt.timedelta(milliseconds=2), what="the server clock to move on")
-    submit(redis_url, write_jsonl(tmp_path / "second.jsonl", second))
-    wait_for(lambda: redis_client.xlen(RESULTS) >= len(first) + len(second), what="results of the second batch")
-    assert redis_client.xlen(SOURCE) == redis_client.xlen(RESULTS) == 2 * len(CLAIMS)
-    return {"between": between, "events": write_jsonl(tmp_path / "all.jsonl", first + second)}
+    with redis.Redis.from_url(recorded_url) as redis_client:
+        submit(recorded_url, write_jsonl(tmp_path / "first.jsonl", first))
+        wait_for(lambda: redis_client.xlen(RESULTS) >= len(first), what="results of the first batch")
+        between = server_time(redis_client)
+        wait_for(lambda: server_time(redis_client) > between + dt.timedelta(milliseconds=2), what="the server clock to move on")
+        submit(recorded_url, write_jsonl(tmp_path / "second.jsonl", second))
+        wait_for(lambda: redis_client.xlen(RESULTS) >= len(first) + len(second), what="results of the second batch")
+        assert redis_client.xlen(SOURCE) == redis_client.xlen(RESULTS) == 2 * len(CLAIMS)
+    return {"between": between, "events": write_jsonl(tmp_path / "all.jsonl", first + second), "url": recorded_url}
+
+
+@pytest.fixture
+def redis_url(recording: dict[str, object]) -> str:
+    """The recorded server (overrides the suite's emptied database for this module's tests)."""
+    url = recording["url"]
+    assert isinstance(url, str)
+    return url
 
 
 def test_unchanged_reference_reports_no_change(capsys: pytest.CaptureFixture[str], redis_url: str, recording: dict[str, object]) -> None:

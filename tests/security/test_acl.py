@@ -88,7 +88,9 @@ def test_worker_user_does_its_whole_job_without_a_single_denial(acl_server: Redi
         wait_for(lambda: running.worker.health.ready, what="readiness (XINFO GROUPS) under the worker ACL")
     assert running.exit_code == 0
     assert pending_count(admin) == 0
-    assert [c["name"] for c in admin.xinfo_consumers("claims.submitted", "claim-edit")] == [b"crashed-worker"]  # acl-1 left the group
+    # acl-1 left the group; crashed-worker stays until it has been idle 10 x claim_idle_ms (1 s), then the worker removes it
+    # (XGROUP DELCONSUMER, also under its ACL): which of the two a run sees depends on the machine's load.
+    assert [c["name"] for c in admin.xinfo_consumers("claims.submitted", "claim-edit")] in ([b"crashed-worker"], [])
     denials = [entry for entry in admin.acl_log() if entry.get("username") == "claimedit-worker"]
     assert denials == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,19 @@ def test_two_password_sources_are_refused(tmp_path: Path) -> None:
         settings_from(env={"CLAIMEDIT_REDIS_PASSWORD": "b", "CLAIMEDIT_REDIS_PASSWORD_FILE": str(secret)})
     with pytest.raises(SettingsError, match="once"):
         settings_from(env={"CLAIMEDIT_REDIS_URL": "redis://:a@localhost", "CLAIMEDIT_REDIS_PASSWORD": "b"})
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("block_ms", [1000, 10_000])
+def test_the_brokers_reads_wait_longer_than_their_block(redis_url: str, block_ms: int) -> None:
+    # redis-py 8 gives a plain Redis client a 5 s socket timeout: a --block-ms over it ended each idle XREADGROUP in a
+    # TimeoutError, and a reply that arrived while the worker was stalled past it was dropped (tests/faults/test_slow_consumer).
+    async def socket_timeout() -> object:
+        broker = connection.broker(Settings(redis_url=redis_url, block_ms=block_ms))
+        client = await broker.connect()
+        try:
+            return client.connection_pool.connection_kwargs.get("socket_timeout")
+        finally:
+            await broker.stop()
+
+    assert asyncio.run(socket_timeout()) == block_ms / 1000 + 5

@@ -54,7 +54,7 @@ def _x12_events(args: argparse.Namespace, console: Console) -> tuple[list[ClaimS
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # never break a long path:line in two (it is what tools and tests read)
     refused = 0
     try:
         settings = settings_from(args)
