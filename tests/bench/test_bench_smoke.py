@@ -36,8 +36,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # reading the streams of the tests after it.
     with EmbeddedRedis() as server:
         bench = subprocess.Popen(
-            [sys.executable, "-m", "bench", "--quick", "--claims", "300", "--heavy-claims", "200", "--naive-claims", "100", "--latency-seconds", "0.5",
-             "--redis-url", server.url, "--out", str(out)],
+            [sys.executable, "-m", "bench", "--quick", "--claims", "300", "--heavy-claims", "200", "--naive-claims", "100",
+             "--latency-seconds", "0.5", "--redis-url", server.url, "--out", str(out)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
         try:
