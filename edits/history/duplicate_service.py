@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from contracts import Claim, Finding
 from edits.base import Edit
-from edits.history.model import PatientHistory, earlier_line
-from edits.lines import provider_of
+from edits.history.model import HistoryLine, PatientHistory, earlier_line
 from edits.reference.model import ReferenceSet
 
 REPEAT_MODIFIERS = frozenset({"76", "77", "91"})
@@ -52,10 +53,20 @@ class DuplicateService(Edit):
         findings: list[Finding] = []
         if not history:
             return findings
+        claim_provider = claim.rendering_provider_npi or claim.billing_provider_npi  # provider_of, the claim's part once
+        asked: tuple[str | None, object] = (None, None)  # the last (provider, date) asked: a claim's lines mostly share one
+        on_day: Mapping[str, Sequence[HistoryLine]] = {}
         for line in claim.lines:
-            if not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
+            if line.modifiers and not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
                 continue
-            candidates = history.codes_on(provider_of(claim, line), line.date_of_service).get(line.code)
+            provider = line.rendering_provider_npi or claim_provider
+            day = line.date_of_service
+            if asked[0] != provider or asked[1] != day:
+                asked = (provider, day)
+                on_day = history.codes_on(provider, day)
+            if not on_day:
+                continue
+            candidates = on_day.get(line.code)
             if not candidates:
                 continue
             units = line.units
