@@ -141,6 +141,7 @@ def compare(rev: str, quick: bool = False) -> dict[str, dict[str, float]]:
 
 
 SAME_DAYS = (dt.date(2025, 3, 3), dt.date(2025, 3, 4), dt.date(2025, 3, 5))
+EARLIER = dt.timedelta(days=1)
 SAME_NPIS = ("1234567893", "1003000126", "1497758544")
 SAME_MODIFIERS = ("59", "25", "RT", "LT", "50", "51", "76", "91", "XS", "GP", "26", "80", "62")
 
@@ -163,11 +164,12 @@ def _dense_ptp(rng: random.Random, codes: list[str]) -> Any:
 def same_references() -> dict[str, ReferenceSet]:
     bundled = load_default_reference()
     rng = random.Random(5)
-    dense = msgspec.structs.replace(bundled.references[0], ptp=_dense_ptp(rng, sorted(billed_codes())))
+    codes = sorted(billed_codes())
+    dense = msgspec.structs.replace(bundled.references[0], ptp=_dense_ptp(rng, codes))
     first = msgspec.structs.replace(dense, version="period-1", effective_to=SAME_DAYS[1])
     second_mue = {code: msgspec.structs.replace(mue, value=mue.value + 1) for code, mue in dense.mue.items()}
     second = msgspec.structs.replace(
-        dense, version="period-2", effective_from=SAME_DAYS[1] + dt.timedelta(days=1), mue=second_mue, ptp=_dense_ptp(rng, sorted(billed_codes()))
+        dense, version="period-2", effective_from=SAME_DAYS[1] + dt.timedelta(days=1), mue=second_mue, ptp=_dense_ptp(rng, codes)
     )
     return {
         "bundled": bundled,
@@ -205,7 +207,7 @@ def same_patients(count: int, seed: int = 3) -> list[list[Claim]]:
                         code=rng.choice(pool),
                         modifiers=tuple(rng.sample(SAME_MODIFIERS, rng.choice((0, 0, 0, 1, 1, 2)))),
                         units=rng.choice((1, 1, 1, 2, 3, 1.5)),
-                        date_of_service=rng.choice(SAME_DAYS) if rng.random() < 0.9 else SAME_DAYS[0] - dt.timedelta(days=rng.randint(1, 900)),
+                        date_of_service=rng.choice(SAME_DAYS) if rng.random() < 0.9 else SAME_DAYS[0] - EARLIER * rng.randint(1, 900),
                         rendering_provider_npi=rng.choice((None, None, None, *SAME_NPIS)),
                     )
                 )
