@@ -11,7 +11,6 @@ from typing import NamedTuple
 from contracts import Claim, ClaimEdited, ClaimSubmitted, Finding, outcome_of
 from edits.base import Edit
 from edits.history.model import NO_CHANGE, ClaimLines, HistoryChange, HistoryLine, PatientHistory
-from edits.lines import provider_days
 from edits.policy import DEFAULT_POLICY, Policy, PolicyError
 from edits.reference.model import ReferenceSet
 from edits.registry import all_edits
@@ -142,7 +141,7 @@ class Engine:
         if frequency not in REPLACES:
             # A history without a line of this claim's providers and dates changes no edit's answer
             # (Edit.check_with_history's contract): most claims take the plain path after this one question.
-            return self._run(claim, self._plan, history if history and history.holds_any(provider_days(claim)) else None), ()
+            return self._run(claim, self._plan, history if history.meets(claim) else None), ()
         original = claim.original_claim_id or claim.claim_id
         remove = (original,) if history.has_claim(original) else ()
         history = history.without(remove)

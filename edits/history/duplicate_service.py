@@ -51,19 +51,17 @@ class DuplicateService(Edit):
 
     def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> list[Finding]:
         findings: list[Finding] = []
-        if not history:
+        meets = history.meets(claim)
+        if not meets:
             return findings
-        claim_provider = claim.rendering_provider_npi or claim.billing_provider_npi  # provider_of, the claim's part once
-        asked: tuple[str | None, object] = (None, None)  # the last (provider, date) asked: a claim's lines mostly share one
-        on_day: Mapping[str, Sequence[HistoryLine]] = {}
-        for line in claim.lines:
+        # Per line, history's lines of its provider and date: the claim's one group (the usual claim), else a lookup.
+        lines = claim.lines
+        one: Mapping[str, Sequence[HistoryLine]] | None = meets[0].on_day if len(meets[0].lines) == len(lines) else None
+        groups = {} if one is not None else {id(line): group.on_day for group in meets for line in group.lines}
+        for line in lines:
             if line.modifiers and not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
                 continue
-            provider = line.rendering_provider_npi or claim_provider
-            day = line.date_of_service
-            if asked[0] != provider or asked[1] != day:
-                asked = (provider, day)
-                on_day = history.codes_on(provider, day)
+            on_day = one if one is not None else groups.get(id(line))
             if not on_day:
                 continue
             candidates = on_day.get(line.code)

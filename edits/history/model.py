@@ -6,13 +6,13 @@ Stored forms are msgspec array-like structs: compact in Redis (msgpack) and chea
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import NamedTuple
 
 import msgspec
 
-from contracts import EarlierLine
+from contracts import Claim, EarlierLine, ServiceLine
 
 
 class HistoryLine(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -72,7 +72,17 @@ def apply_change(claims: dict[str, ClaimLines], change: HistoryChange) -> None:
         claims[add.claim_id] = add if kept is None else ClaimLines(claim_id=add.claim_id, lines=kept.lines + add.lines)
 
 
-_claim_id = operator.attrgetter("claim_id")
+class ClaimDay(NamedTuple):
+    """The lines of the claim being edited by one provider on one date, and history's lines of that provider and date."""
+
+    provider: str
+    day: dt.date
+    lines: Sequence[ServiceLine]
+    """This claim's lines of `provider` on `day`, in line order."""
+    on_day: Mapping[str, Sequence[HistoryLine]]
+    """`PatientHistory.codes_on(provider, day)`: never empty here."""
+
+
 _NOTHING: Mapping[str, Sequence[HistoryLine]] = MappingProxyType({})
 
 
@@ -80,13 +90,15 @@ class PatientHistory:
     """One patient's earlier claims, read-only, indexed for the question every edit asks:
     which lines did this provider bill on this date of service?"""
 
-    __slots__ = ("_by_claim", "_on_day", "removed")
+    __slots__ = ("_by_claim", "_claim", "_meets", "_on_day", "removed")
 
     def __init__(self, claims: Iterable[ClaimLines] = (), *, removed: frozenset[str] = frozenset()) -> None:
         self._by_claim: dict[str, ClaimLines] = {claim.claim_id: claim for claim in claims}
         self.removed = removed
         """Claims taken out of this view for the claim being edited (the original of a replacement or void)."""
         self._on_day: dict[tuple[str, dt.date], Mapping[str, Sequence[HistoryLine]]] = {}  # answers, kept per question
+        self._claim: Claim | None = None  # the claim `meets` answered last, and its answer
+        self._meets: tuple[ClaimDay, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self._by_claim)
@@ -139,6 +151,49 @@ class PatientHistory:
             if codes_on(provider, day):
                 return True
         return False
+
+    def meets(self, claim: Claim) -> tuple[ClaimDay, ...]:
+        """The claim's lines by (provider, date of service) (`edits.lines.provider_of`) where history holds a line of
+        that provider and date, in first-line order; empty when history holds none (then it changes no edit's answer).
+
+        The engine asks it first and the history edits ask it again for the same claim: the answer for the last claim
+        asked is kept (a claim is immutable), so the claim's lines are grouped once, not once per edit.
+        """
+        if claim is self._claim:
+            return self._meets
+        if not self._by_claim:
+            return ()  # and nothing kept: EMPTY_HISTORY is shared
+        default = claim.rendering_provider_npi or claim.billing_provider_npi
+        lines = claim.lines
+        first = lines[0]
+        provider = first.rendering_provider_npi or default
+        day = first.date_of_service
+        for line in lines:  # a plain loop: the usual claim is one provider on one date, one group
+            if line.date_of_service != day or (line.rendering_provider_npi or default) != provider:
+                meets = self._groups(claim, default)
+                break
+        else:
+            on_day = self.codes_on(provider, day)
+            meets = (ClaimDay(provider, day, lines, on_day),) if on_day else ()
+        self._claim = claim
+        self._meets = meets
+        return meets
+
+    def _groups(self, claim: Claim, default: str) -> tuple[ClaimDay, ...]:
+        groups: dict[tuple[str, dt.date], list[ServiceLine]] = {}  # edits.lines.lines_by_provider_and_day, with its default
+        for line in claim.lines:
+            key = (line.rendering_provider_npi or default, line.date_of_service)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [line]
+            else:
+                group.append(line)
+        meets = []
+        for (provider, day), lines in groups.items():
+            on_day = self.codes_on(provider, day)
+            if on_day:
+                meets.append(ClaimDay(provider, day, lines, on_day))
+        return tuple(meets)
 
     def lines_on(self, provider: str, day: dt.date) -> Sequence[HistoryLine]:
         """Lines of earlier claims by `provider` on `day` (empty when none), code by code."""
