@@ -141,7 +141,7 @@ class PatientHistory:
     def holds_any(self, keys: Iterable[tuple[str, dt.date]]) -> bool:
         """Whether history holds a line by one of these (provider, date of service) pairs (`codes_on` keeps the answers).
 
-        The engine's first question about a claim (its own pairs, `edits.lines.provider_days`): most claims
+        `meets` is the engine's form of this question (it also groups the claim's lines for the edits): most claims
         meet no earlier line (a new patient, earlier claims on other days), and then history changes nothing.
         """
         if not self._by_claim:
