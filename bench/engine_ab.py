@@ -6,10 +6,17 @@ process timing both, round by round, does not. The other commit's `edits/` packa
 so both engines share `contracts`, the claims and the full-size reference tables.
 
     python -m bench.engine_ab [REV] [--quick]    # REV defaults to HEAD~1; prints us/claim per case
+    python -m bench.engine_ab [REV] --same 6000  # no timing: the same findings and history changes, byte for byte?
 
 Cases, 5-line claims, full-size tables: the engine alone (`Engine.run`), and `Engine.run_with_history`
 with an empty history, 3 earlier claims of the same date and provider, 10 earlier claims on other dates
 (each history built per claim, as a store hands it over). CPU seconds, best of the rounds.
+
+`--same N` checks that a change to the engine changes no answer: N generated patients (1-6 claims each, mixed
+dates, providers, modifiers, units, replacements, voids and claims sent twice) run through both engines, each
+keeping its own history (its own `apply_change`), over four reference sets (bundled, full-size, a dense PTP table
+over the billed codes, the dense one split into two periods) and three policies; every claim's findings and
+history change (msgpack) and its findings without history must be equal bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import argparse
 import datetime as dt
 import importlib
 import io
+import random
 import re
 import subprocess
 import sys
@@ -31,10 +39,13 @@ from typing import Any
 import msgspec
 
 from bench.claims import ClaimMaker
-from bench.reference_full import PTP_QUICK_ROWS, PTP_ROWS, full_size
+from bench.reference_full import PTP_QUICK_ROWS, PTP_ROWS, billed_codes, full_size
 from bench.timing import cpu_seconds
-from contracts import Claim
+from contracts import Claim, ServiceLine
 from edits import load_default_reference
+from edits.policy import DEFAULT_POLICY, Policy, parse_policy
+from edits.reference.model import ReferenceSet
+from edits.reference.ptp_table import PtpBuilder, day_number
 
 CASES = ("alone", "empty", "same_day_3", "other_days_10")
 _IMPORT = re.compile(r"\b(from|import) edits(\.|\s)")
@@ -129,11 +140,143 @@ def compare(rev: str, quick: bool = False) -> dict[str, dict[str, float]]:
     }
 
 
+SAME_DAYS = (dt.date(2025, 3, 3), dt.date(2025, 3, 4), dt.date(2025, 3, 5))
+EARLIER = dt.timedelta(days=1)
+SAME_NPIS = ("1234567893", "1003000126", "1497758544")
+SAME_MODIFIERS = ("59", "25", "RT", "LT", "50", "51", "76", "91", "XS", "GP", "26", "80", "62")
+
+
+def _dense_ptp(rng: random.Random, codes: list[str]) -> Any:
+    """PTP rows among the billed codes (each a column one of about 8 of them, itself sometimes), dates around SAME_DAYS."""
+    builder = PtpBuilder()
+    near = [day_number(SAME_DAYS[0]) - 400, day_number(SAME_DAYS[1]), day_number(SAME_DAYS[2]) + 1]
+    for one in codes:
+        for two in rng.sample(codes, 8):
+            indicator = rng.choice((0, 1, 1, 9))
+            effective = rng.choice(near[:2])
+            deleted = rng.choice((0xFFFF, 0xFFFF, 0xFFFF, near[1], near[2]))
+            if indicator == 9:
+                deleted = effective
+            builder.add_numbers(one, two, effective, max(effective, deleted), indicator, f"rationale {rng.randint(0, 3)}")
+    return builder.build()
+
+
+def same_references() -> dict[str, ReferenceSet]:
+    bundled = load_default_reference()
+    rng = random.Random(5)
+    codes = sorted(billed_codes())
+    dense = msgspec.structs.replace(bundled.references[0], ptp=_dense_ptp(rng, codes))
+    first = msgspec.structs.replace(dense, version="period-1", effective_to=SAME_DAYS[1])
+    second_mue = {code: msgspec.structs.replace(mue, value=mue.value + 1) for code, mue in dense.mue.items()}
+    second = msgspec.structs.replace(
+        dense, version="period-2", effective_from=SAME_DAYS[1] + dt.timedelta(days=1), mue=second_mue, ptp=_dense_ptp(rng, codes)
+    )
+    return {
+        "bundled": bundled,
+        "full": full_size(bundled, ptp_rows=PTP_QUICK_ROWS),
+        "dense": ReferenceSet(version="dense", references=(dense,)),
+        "two-periods": ReferenceSet(version="two", references=(first, second)),
+    }
+
+
+def same_policies(edit_names: list[str]) -> dict[str, Policy]:
+    return {
+        "default": DEFAULT_POLICY,
+        "ptp column-two": parse_policy('[edits.ptp-bundled-code]\nmodifier_on = "column-two"\n'),
+        "all review": parse_policy("".join(f'[edits.{name}]\nseverity = "review"\n' for name in edit_names)),
+    }
+
+
+def same_patients(count: int, seed: int = 3) -> list[list[Claim]]:
+    """`count` patients' claims in arrival order: lines of few codes on few days and providers, so they meet."""
+    rng = random.Random(seed)
+    codes = sorted(billed_codes())
+    patients: list[list[Claim]] = []
+    for p in range(count):
+        pool = rng.sample(codes, rng.randint(3, 12))  # a patient's codes: repeats across claims
+        claims: list[Claim] = []
+        for c in range(rng.randint(1, 6)):
+            lines = []
+            for number in range(1, rng.randint(1, 8) + 1):
+                if claims and rng.random() < 0.2:  # a line of an earlier claim again: duplicates, MUE sums, PTP across claims
+                    lines.append(msgspec.structs.replace(rng.choice(rng.choice(claims).lines), line_number=number))
+                    continue
+                lines.append(
+                    ServiceLine(
+                        line_number=number,
+                        code=rng.choice(pool),
+                        modifiers=tuple(rng.sample(SAME_MODIFIERS, rng.choice((0, 0, 0, 1, 1, 2)))),
+                        units=rng.choice((1, 1, 1, 2, 3, 1.5)),
+                        date_of_service=rng.choice(SAME_DAYS) if rng.random() < 0.9 else SAME_DAYS[0] - EARLIER * rng.randint(1, 900),
+                        rendering_provider_npi=rng.choice((None, None, None, *SAME_NPIS)),
+                    )
+                )
+            claim_id, frequency, original = f"C{p}-{c}", None, None
+            roll = rng.random()
+            if claims and roll < 0.1:
+                claim_id = rng.choice(claims).claim_id  # sent again under its own id
+            elif claims and roll < 0.25:
+                frequency, original = rng.choice(("7", "8")), rng.choice([*(k.claim_id for k in claims), "UNKNOWN", None])
+            claims.append(
+                Claim(
+                    claim_id=claim_id,
+                    patient_id=f"P{p}",
+                    billing_provider_npi=SAME_NPIS[0],
+                    rendering_provider_npi=rng.choice((None, None, SAME_NPIS[1])),
+                    claim_frequency_code=frequency,
+                    original_claim_id=original,
+                    lines=tuple(lines),
+                )
+            )
+        patients.append(claims)
+    return patients
+
+
+def same(rev: str, count: int) -> int:
+    """The scenarios above through REV's engine and this tree's; prints the claims compared, returns the differences."""
+    with tempfile.TemporaryDirectory(prefix="engine-same-") as tmp:
+        extract_base(rev, Path(tmp))
+        sys.path.insert(0, tmp)
+        try:
+            modules = {
+                side: (importlib.import_module(f"{package}.engine"), importlib.import_module(f"{package}.history"))
+                for side, package in (("base", "edits_base"), ("new", "edits"))
+            }
+        finally:
+            sys.path.remove(tmp)
+    encode = msgspec.msgpack.Encoder().encode
+    patients = same_patients(count)
+    compared = differences = 0
+    for ref_name, reference in same_references().items():
+        names = [edit.name for edit in modules["new"][0].Engine(reference).edits]
+        for policy_name, policy in same_policies(names).items():
+            engines = {side: engine_module.Engine(reference, policy) for side, (engine_module, _) in modules.items()}
+            for claims in patients:
+                stores: dict[str, dict[str, Any]] = {"base": {}, "new": {}}
+                for claim in claims:
+                    answers = {}
+                    for side, (_, history_module) in modules.items():
+                        engine, store = engines[side], stores[side]
+                        findings, change = engine.run_with_history(claim, history_module.PatientHistory(store.values()))
+                        answers[side] = (encode(findings), encode(change), encode(engine.run(claim)))
+                        history_module.apply_change(store, change)
+                    compared += 1
+                    if answers["base"] != answers["new"]:
+                        differences += 1
+                        if differences <= 5:
+                            print(f"differs: {ref_name}, {policy_name}, claim {claim.claim_id} of {claim.patient_id}")
+            print(f"{ref_name:12s} {policy_name:15s} compared {compared} claims, {differences} differ", flush=True)
+    return differences
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.engine_ab", description="this tree's engine against REV's, in one process")
     parser.add_argument("rev", nargs="?", default="HEAD~1", help="the commit to compare with (default HEAD~1)")
     parser.add_argument("--quick", action="store_true", help="250k PTP rows, 4,000 claims, 5 rounds")
+    parser.add_argument("--same", type=int, metavar="N", help="no timing: compare answers over N generated patients")
     options = parser.parse_args()
+    if options.same:
+        sys.exit(1 if same(options.rev, options.same) else 0)
     for case, figures in compare(options.rev, options.quick).items():
         print(
             f"{case:14s} {options.rev}: {figures['base_us_per_claim']:7.2f} us/claim   this tree: {figures['new_us_per_claim']:7.2f}"

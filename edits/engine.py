@@ -11,7 +11,6 @@ from typing import NamedTuple
 from contracts import Claim, ClaimEdited, ClaimSubmitted, Finding, outcome_of
 from edits.base import Edit
 from edits.history.model import NO_CHANGE, ClaimLines, HistoryChange, HistoryLine, PatientHistory
-from edits.lines import provider_days
 from edits.policy import DEFAULT_POLICY, Policy, PolicyError
 from edits.reference.model import ReferenceSet
 from edits.registry import all_edits
@@ -142,7 +141,7 @@ class Engine:
         if frequency not in REPLACES:
             # A history without a line of this claim's providers and dates changes no edit's answer
             # (Edit.check_with_history's contract): most claims take the plain path after this one question.
-            return self._run(claim, self._plan, history if history and history.holds_any(provider_days(claim)) else None), ()
+            return self._run(claim, self._plan, history if history.meets(claim) else None), ()
         original = claim.original_claim_id or claim.claim_id
         remove = (original,) if history.has_claim(original) else ()
         history = history.without(remove)
@@ -204,28 +203,37 @@ VOID = "8"
 
 def entering_history(claim: Claim, findings: tuple[Finding, ...]) -> ClaimLines | None:
     """The claim's lines that enter history: every line no `deny` finding names (after policy overrides)."""
+    lines = claim.lines
+    if findings:
+        denied: set[int] | None = None
+        for finding in findings:
+            if finding.severity == "deny":
+                if denied is None:
+                    denied = set(finding.lines)
+                else:
+                    denied.update(finding.lines)
+        if denied is not None:  # the denied lines are left out before they are built, not after
+            lines = tuple([line for line in lines if line.line_number not in denied])
+            if not lines:
+                return None
     claim_id = claim.claim_id
     claim_provider = claim.rendering_provider_npi or claim.billing_provider_npi  # provider_of, inlined: it runs per line
     # Positional arguments: this runs for every claim edited with history, and keywords cost a third more.
-    lines = [
-        HistoryLine(
-            claim_id,
-            line.line_number,
-            line.rendering_provider_npi or claim_provider,
-            line.date_of_service,
-            line.code,
-            line.modifiers,
-            line.units,
-        )
-        for line in claim.lines
-    ]
-    if findings:
-        denied = {number for finding in findings if finding.severity == "deny" for number in finding.lines}
-        if denied:
-            lines = [line for line in lines if line.line_number not in denied]
-            if not lines:
-                return None
-    return ClaimLines(claim_id, tuple(lines))
+    return ClaimLines(
+        claim_id,
+        tuple([
+            HistoryLine(
+                claim_id,
+                line.line_number,
+                line.rendering_provider_npi or claim_provider,
+                line.date_of_service,
+                line.code,
+                line.modifiers,
+                line.units,
+            )
+            for line in lines
+        ]),
+    )
 
 
 def run(claim: Claim, reference: ReferenceSet, policy: Policy = DEFAULT_POLICY) -> tuple[Finding, ...]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from contracts import Claim, Finding
+from collections.abc import Mapping, Sequence
+
+from contracts import Claim, EarlierLine, Finding, ServiceLine
 from edits.base import Edit
-from edits.history.model import PatientHistory, earlier_line
-from edits.lines import provider_of
+from edits.history.model import HistoryLine, PatientHistory, earlier_line
 from edits.reference.model import ReferenceSet
 
 REPEAT_MODIFIERS = frozenset({"76", "77", "91"})
@@ -50,33 +51,52 @@ class DuplicateService(Edit):
 
     def check_with_history(self, claim: Claim, reference: ReferenceSet, history: PatientHistory) -> list[Finding]:
         findings: list[Finding] = []
-        if not history:
+        meets = history.meets(claim)
+        if not meets:
             return findings
-        for line in claim.lines:
-            if not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
+        # Per line, history's lines of its provider and date: the claim's one group (the usual claim), else a lookup.
+        lines = claim.lines
+        one: Mapping[str, Sequence[HistoryLine]] | None = meets[0].on_day if len(meets[0].lines) == len(lines) else None
+        groups = {} if one is not None else {id(line): group.on_day for group in meets for line in group.lines}
+        for line in lines:
+            on_day = one if one is not None else groups.get(id(line))
+            if not on_day:
                 continue
-            candidates = history.codes_on(provider_of(claim, line), line.date_of_service).get(line.code)
+            candidates = on_day.get(line.code)
             if not candidates:
+                continue  # the common path: history has no line of this code
+            if line.modifiers and not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
                 continue
-            units = line.units
-            modifiers = frozenset(line.modifiers)
-            same = [earlier for earlier in candidates if earlier.units == units and frozenset(earlier.modifiers) == modifiers]
-            if not same:
-                continue
-            where = ", ".join(f"claim {earlier.claim_id} line {earlier.line_number}" for earlier in same)
-            findings.append(
-                Finding(
-                    edit=self.name,
-                    severity=self.severity,
-                    lines=(line.line_number,),
-                    code=line.code,
-                    message=(
-                        f"{line.code} x{line.units:g} on {line.date_of_service.isoformat()} by the same provider "
-                        f"was already billed ({where}); a repeat service takes modifier 76, 77 or 91, "
-                        "a corrected claim is sent as a replacement (frequency code 7)."
-                    ),
-                    reference_version=reference.for_date(line.date_of_service).version,
-                    history=tuple(earlier_line(earlier) for earlier in same),
-                )
-            )
+            finding = self._duplicate(line, candidates, reference)
+            if finding is not None:
+                findings.append(finding)
         return findings
+
+    def _duplicate(self, line: ServiceLine, candidates: Sequence[HistoryLine], reference: ReferenceSet) -> Finding | None:
+        """The finding for `line` when one of `candidates` (history's lines of its code, provider and date) repeats it."""
+        units = line.units
+        modifiers = frozenset(line.modifiers)
+        same = [earlier for earlier in candidates if earlier.units == units and frozenset(earlier.modifiers) == modifiers]
+        if not same:
+            return None
+        if len(same) == 1:  # the usual repeat: one earlier line (no generator and join for it)
+            first = same[0]
+            where = f"claim {first.claim_id} line {first.line_number}"
+            earlier_lines: tuple[EarlierLine, ...] = (earlier_line(first),)
+        else:
+            where = ", ".join(f"claim {earlier.claim_id} line {earlier.line_number}" for earlier in same)
+            earlier_lines = tuple(map(earlier_line, same))
+        refs = reference.references
+        return Finding(
+            edit=self.name,
+            severity=self.severity,
+            lines=(line.line_number,),
+            code=line.code,
+            message=(
+                f"{line.code} x{units:g} on {line.date_of_service.isoformat()} by the same provider "
+                f"was already billed ({where}); a repeat service takes modifier 76, 77 or 91, "
+                "a corrected claim is sent as a replacement (frequency code 7)."
+            ),
+            reference_version=(refs[0] if len(refs) == 1 else reference.for_date(line.date_of_service)).version,
+            history=earlier_lines,
+        )

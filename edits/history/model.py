@@ -6,13 +6,13 @@ Stored forms are msgspec array-like structs: compact in Redis (msgpack) and chea
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import NamedTuple
 
 import msgspec
 
-from contracts import EarlierLine
+from contracts import Claim, EarlierLine, ServiceLine
 
 
 class HistoryLine(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -72,7 +72,17 @@ def apply_change(claims: dict[str, ClaimLines], change: HistoryChange) -> None:
         claims[add.claim_id] = add if kept is None else ClaimLines(claim_id=add.claim_id, lines=kept.lines + add.lines)
 
 
-_claim_id = operator.attrgetter("claim_id")
+class ClaimDay(NamedTuple):
+    """The lines of the claim being edited by one provider on one date, and history's lines of that provider and date."""
+
+    provider: str
+    day: dt.date
+    lines: Sequence[ServiceLine]
+    """This claim's lines of `provider` on `day`, in line order."""
+    on_day: Mapping[str, Sequence[HistoryLine]]
+    """`PatientHistory.codes_on(provider, day)`: never empty here."""
+
+
 _NOTHING: Mapping[str, Sequence[HistoryLine]] = MappingProxyType({})
 
 
@@ -80,13 +90,15 @@ class PatientHistory:
     """One patient's earlier claims, read-only, indexed for the question every edit asks:
     which lines did this provider bill on this date of service?"""
 
-    __slots__ = ("_by_claim", "_on_day", "removed")
+    __slots__ = ("_by_claim", "_claim", "_meets", "_on_day", "removed")
 
     def __init__(self, claims: Iterable[ClaimLines] = (), *, removed: frozenset[str] = frozenset()) -> None:
         self._by_claim: dict[str, ClaimLines] = {claim.claim_id: claim for claim in claims}
         self.removed = removed
         """Claims taken out of this view for the claim being edited (the original of a replacement or void)."""
         self._on_day: dict[tuple[str, dt.date], Mapping[str, Sequence[HistoryLine]]] = {}  # answers, kept per question
+        self._claim: Claim | None = None  # the claim `meets` answered last, and its answer
+        self._meets: tuple[ClaimDay, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self._by_claim)
@@ -106,30 +118,30 @@ class PatientHistory:
         found = self._on_day.get(key)
         if found is None:
             # One scan per (provider, day) asked, not an index of every line: a claim asks about one or two days,
-            # and a patient's history is mostly other days.
-            lines = [
-                line
-                for claim in self._by_claim.values()
-                for line in claim.lines
-                if line.date_of_service == day and line.provider == provider
-            ]
-            if lines:
-                # By claim_id (a stable sort keeps each claim's line order), not by the store's order (a Redis
-                # hash has none): findings read the same from every store.
-                lines.sort(key=_claim_id)
-                by_code: dict[str, list[HistoryLine]] = {}
-                for line in lines:
-                    by_code.setdefault(line.code, []).append(line)
-                found = by_code
-            else:
-                found = _NOTHING
+            # and a patient's history is mostly other days. Claims are visited by claim_id (each claim's lines in
+            # their order), not in the store's order (a Redis hash has none): findings read the same from every
+            # store. Sorting the few claim ids costs less than sorting the matched lines by claim_id (same order).
+            by_claim = self._by_claim
+            by_code: dict[str, list[HistoryLine]] | None = None
+            for claim_id in sorted(by_claim) if len(by_claim) > 1 else by_claim:
+                for line in by_claim[claim_id].lines:
+                    if line.date_of_service == day and line.provider == provider:
+                        if by_code is None:
+                            by_code = {line.code: [line]}
+                        else:
+                            same_code = by_code.get(line.code)
+                            if same_code is None:
+                                by_code[line.code] = [line]
+                            else:
+                                same_code.append(line)
+            found = _NOTHING if by_code is None else by_code
             self._on_day[key] = found
         return found
 
     def holds_any(self, keys: Iterable[tuple[str, dt.date]]) -> bool:
         """Whether history holds a line by one of these (provider, date of service) pairs (`codes_on` keeps the answers).
 
-        The engine's first question about a claim (its own pairs, `edits.lines.provider_days`): most claims
+        `meets` is the engine's form of this question (it also groups the claim's lines for the edits): most claims
         meet no earlier line (a new patient, earlier claims on other days), and then history changes nothing.
         """
         if not self._by_claim:
@@ -139,6 +151,49 @@ class PatientHistory:
             if codes_on(provider, day):
                 return True
         return False
+
+    def meets(self, claim: Claim) -> tuple[ClaimDay, ...]:
+        """The claim's lines by (provider, date of service) (`edits.lines.provider_of`) where history holds a line of
+        that provider and date, in first-line order; empty when history holds none (then it changes no edit's answer).
+
+        The engine asks it first and the history edits ask it again for the same claim: the answer for the last claim
+        asked is kept (a claim is immutable), so the claim's lines are grouped once, not once per edit.
+        """
+        if claim is self._claim:
+            return self._meets
+        if not self._by_claim:
+            return ()  # and nothing kept: EMPTY_HISTORY is shared
+        default = claim.rendering_provider_npi or claim.billing_provider_npi
+        lines = claim.lines
+        first = lines[0]
+        provider = first.rendering_provider_npi or default
+        day = first.date_of_service
+        for line in lines:  # a plain loop: the usual claim is one provider on one date, one group
+            if line.date_of_service != day or (line.rendering_provider_npi or default) != provider:
+                meets = self._groups(claim, default)
+                break
+        else:
+            on_day = self.codes_on(provider, day)
+            meets = (ClaimDay(provider, day, lines, on_day),) if on_day else ()
+        self._claim = claim
+        self._meets = meets
+        return meets
+
+    def _groups(self, claim: Claim, default: str) -> tuple[ClaimDay, ...]:
+        groups: dict[tuple[str, dt.date], list[ServiceLine]] = {}  # edits.lines.lines_by_provider_and_day, with its default
+        for line in claim.lines:
+            key = (line.rendering_provider_npi or default, line.date_of_service)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [line]
+            else:
+                group.append(line)
+        meets = []
+        for (provider, day), lines in groups.items():
+            on_day = self.codes_on(provider, day)
+            if on_day:
+                meets.append(ClaimDay(provider, day, lines, on_day))
+        return tuple(meets)
 
     def lines_on(self, provider: str, day: dt.date) -> Sequence[HistoryLine]:
         """Lines of earlier claims by `provider` on `day` (empty when none), code by code."""

@@ -27,6 +27,15 @@ def _exact(total: float) -> float:
 
 def _history_has_any(claim: Claim, date_edits: list[tuple[ServiceLine, Reference, MueEntry]], history: PatientHistory) -> bool:
     """Whether history holds one of these lines' codes on its date by its provider (mostly not: then no summing)."""
+    meets = history.meets(claim)
+    if not meets:
+        return False
+    if len(meets[0].lines) == len(claim.lines):  # the usual claim: one provider, one date
+        on_day = meets[0].on_day
+        for line, _, _ in date_edits:  # noqa: SIM110 (a loop: any() over a generator costs more, per claim)
+            if line.code in on_day:
+                return True
+        return False
     codes_on = history.codes_on
     claim_provider = claim.rendering_provider_npi or claim.billing_provider_npi  # provider_of, the claim's part once
     for line, _, _ in date_edits:  # noqa: SIM110 (a loop: any() over a generator costs more, per claim)

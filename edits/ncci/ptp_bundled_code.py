@@ -10,7 +10,7 @@ from typing import Any
 from contracts import Claim, Finding, PtpFacts, PtpPair, ServiceLine
 from edits.base import Edit
 from edits.history.model import HistoryLine, PatientHistory, earlier_line
-from edits.lines import lines_by_provider_and_day, provider_of
+from edits.lines import provider_of
 from edits.policy import PolicyError
 from edits.reference.model import Reference, ReferenceSet
 from edits.reference.ptp_table import DECIDED_KEPT, PtpRow, PtpTable
@@ -138,18 +138,18 @@ class PtpBundledCode(Edit):
 
         This line as column two: added to `bundled` (denied). This line as column one: added to `reviews`.
         """
-        for (provider, day), lines in lines_by_provider_and_day(claim).items():
-            on_day = history.codes_on(provider, day)
-            if on_day:
-                self._pairs_on_day(lines, day, on_day, reference.for_date(day).ptp, bundled, reviews)
-        for number in [number for number, pairs in bundled.items() if not pairs]:
-            del bundled[number]
-        for number in [number for number, pairs in reviews.items() if not pairs or number in bundled]:
-            del reviews[number]  # a line denied as column two is not paid: nothing earlier to adjust for it
+        for _, day, lines, on_day in history.meets(claim):
+            self._pairs_on_day(lines, day, on_day, reference.for_date(day).ptp, bundled, reviews)
+        if bundled:
+            for number in [number for number, pairs in bundled.items() if not pairs]:
+                del bundled[number]
+        if reviews:
+            for number in [number for number, pairs in reviews.items() if not pairs or number in bundled]:
+                del reviews[number]  # a line denied as column two is not paid: nothing earlier to adjust for it
 
     def _pairs_on_day(
         self,
-        lines: list[ServiceLine],
+        lines: Sequence[ServiceLine],
         day: dt.date,
         on_day: Mapping[str, Sequence[HistoryLine]],
         table: PtpTable,
@@ -158,30 +158,32 @@ class PtpBundledCode(Edit):
     ) -> None:
         """`_pairs_with_history` for this claim's lines of one provider and date, and the earlier lines `on_day`.
 
-        One column-two lookup per code (not per pair of lines), and one set test per code for the usual answer:
-        no pair. The order pairs are found in does not show: each finding sorts its pairs (`_pair_order`).
+        Two set operations for the usual answer, no pair; else one column-two lookup per code (not per pair of lines).
+        The order pairs are found in does not show: each finding sorts its pairs (`_pair_order`).
         """
-        known = table.column_two_sets  # column_twos' cache, read directly: one dict probe per code on the common path
-        codes_here = {line.code for line in lines}
-        bundlers: list[tuple[str, frozenset[str], Sequence[HistoryLine]]] = []  # earlier codes that bundle a code here
-        for code, earlier in on_day.items():
-            twos = known.get(code)
-            if twos is None:
-                twos = table.column_twos(code)
-            if not twos.isdisjoint(codes_here):
-                bundlers.append((code, twos, earlier))
+        # Only codes that are column two of something can be bundled (one set operation each side, usually empty):
+        # an earlier code here, to be bundled by this line; a code of these lines, to be bundled by an earlier one.
+        column_two_codes = table.column_two_codes
+        earlier_twos = column_two_codes.intersection(on_day)
+        here_twos = column_two_codes.intersection([line.code for line in lines])
+        if not earlier_twos and not here_twos:
+            return  # the common path: no pair is possible
+        known = table.column_two_sets  # column_twos' cache, read directly: one dict probe per code
+        bundlers = _bundlers(on_day, here_twos, table) if here_twos else ()
         for line in lines:
-            for code, twos, earlier_lines in bundlers:  # this line as column two
-                if line.code in twos and (row := decided_row(table, code, line.code, day)) is not None:
+            for code, bundles, earlier_lines in bundlers:  # this line as column two
+                if line.code in bundles and (row := decided_row(table, code, line.code, day)) is not None:
                     bundled.setdefault(line.line_number, []).extend(
                         (earlier, row) for earlier in earlier_lines if not self._bypassed(row, earlier, line)
                     )
+            if not earlier_twos:
+                continue
             twos = known.get(line.code)
             if twos is None:
                 twos = table.column_twos(line.code)
-            if twos.isdisjoint(on_day):
-                continue  # this line bundles no earlier code: the common path
-            for code in twos.intersection(on_day):  # this line as column one
+            if twos.isdisjoint(earlier_twos):
+                continue  # this line bundles no earlier code
+            for code in twos.intersection(earlier_twos):  # this line as column one (pairs sort later: order does not show)
                 row = decided_row(table, line.code, code, day)
                 if row is not None:
                     reviews.setdefault(line.line_number, []).extend(
@@ -340,6 +342,22 @@ class PtpBundledCode(Edit):
                 f"(a different session, site, lesion or encounter)."
             )
         return text
+
+
+def _bundlers(
+    on_day: Mapping[str, Sequence[HistoryLine]], here_twos: frozenset[str], table: PtpTable
+) -> list[tuple[str, frozenset[str], Sequence[HistoryLine]]]:
+    """The earlier codes that bundle one of `here_twos` (codes of this claim that are column two somewhere): (code, its
+    column-two codes, its earlier lines)."""
+    known = table.column_two_sets
+    bundlers = []
+    for code, earlier in on_day.items():
+        twos = known.get(code)
+        if twos is None:
+            twos = table.column_twos(code)
+        if not twos.isdisjoint(here_twos):
+            bundlers.append((code, twos, earlier))
+    return bundlers
 
 
 def _lines_by_code(lines: tuple[ServiceLine, ...], wanted: frozenset[str] | None) -> dict[str, list[ServiceLine]]:

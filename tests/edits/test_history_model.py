@@ -171,3 +171,37 @@ def test_history_on_other_days_or_providers_changes_no_finding_and_takes_the_pla
     # The same primary by the same provider on the same date is in history: now it counts.
     here = PatientHistory([earlier("A")])
     assert [finding.edit for finding in ENGINE.run_with_history(claim, here)[0]] == []
+
+
+def test_meets_groups_the_claim_by_provider_and_date_where_history_holds_lines() -> None:
+    other = "1003000126"
+    history = PatientHistory([
+        earlier("A"),
+        ClaimLines(claim_id="B", lines=(HistoryLine("B", 1, other, DAY + dt.timedelta(days=1), "64629"),)),
+    ])
+    lines = [
+        {"line_number": 1, "code": "64628", "date_of_service": DAY.isoformat()},
+        {"line_number": 2, "code": "64629", "date_of_service": (DAY + dt.timedelta(days=1)).isoformat(), "rendering_provider_npi": other},
+        {"line_number": 3, "code": "64636", "date_of_service": (DAY + dt.timedelta(days=2)).isoformat()},  # history has nothing then
+        {"line_number": 4, "code": "64635", "date_of_service": DAY.isoformat()},
+    ]
+    claim = msgspec.convert({"claim_id": "C", "patient_id": "P", "billing_provider_npi": "1234567893", "lines": lines}, Claim)
+    meets = history.meets(claim)
+    assert [(group.provider, group.day, [line.line_number for line in group.lines], list(group.on_day)) for group in meets] == [
+        ("1234567893", DAY, [1, 4], ["64628"]),
+        (other, DAY + dt.timedelta(days=1), [2], ["64629"]),
+    ]
+    assert history.meets(claim) is meets  # kept for the claim asked last
+    one_day = event("D", ("64628", 1), ("64629", 1)).claim
+    assert [len(group.lines) for group in history.meets(one_day)] == [2]
+    assert history.meets(claim) == meets  # asked again after another claim: the same answer
+    elsewhere = event("E", ("64628", 1)).claim
+    assert PatientHistory([earlier("A")]).meets(elsewhere)
+    assert not PatientHistory([earlier("A")]).meets(msgspec.structs.replace(elsewhere, billing_provider_npi=other))
+
+
+def test_the_shared_empty_history_meets_nothing_and_keeps_nothing() -> None:
+    claim = event("A", ("64628", 1)).claim
+    assert EMPTY_HISTORY.meets(claim) == ()
+    assert EMPTY_HISTORY._claim is None
+    assert EMPTY_HISTORY._on_day == {}
