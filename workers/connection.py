@@ -14,16 +14,17 @@ import os
 import ssl
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 import redis.asyncio as aioredis
-from faststream.redis import RedisBroker, RedisClusterBroker
-from faststream.security import BaseSecurity
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 
 from workers.settings import REDIS_SECURITY, Settings, SettingsError, env_name
+
+if TYPE_CHECKING:
+    from faststream.redis import RedisBroker
 
 REDACTED = "***"
 _SECRET_QUERY_KEYS = frozenset({"password", "ssl_password"})
@@ -143,6 +144,11 @@ def broker(settings: Settings, **broker_kwargs: Any) -> RedisBroker:
     With `redis_cluster`, FastStream's RedisClusterBroker: it ignores an `ssl.SSLContext`, so TLS goes as the
     same `ssl_*` options the redis-py clients get.
     """
+    # Imported here: FastStream costs about 0.4 s of start-up, and only the worker and the demo build a broker
+    # (`claim-edit submit`, `results` and `replay` use this module's redis-py clients).
+    from faststream.redis import RedisBroker, RedisClusterBroker
+    from faststream.security import BaseSecurity
+
     # redis-py's default socket timeout is 5 s (RedisCluster's, and redis.Redis's since redis-py 8): a blocking XREADGROUP
     # of --block-ms must fit inside it, or a longer block ends in a TimeoutError and a dropped reply.
     broker_kwargs.setdefault("socket_timeout", settings.block_ms / 1000 + 5)

@@ -22,6 +22,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 import redis
@@ -33,17 +34,18 @@ from contracts import ClaimEdited, ClaimSubmitted
 from contracts.codec import decode_dead_letter, decode_result
 from edits import Engine
 from workers import connection
-from workers.commit import seen_key
 from workers.display import dead_letter_text, result_text
 from workers.embedded_redis import EmbeddedRedis, ServerNotFound
 from workers.history.patient_keys import PatientKeys
 from workers.logs import configure_logging
 from workers.producer import encode_all, read_events, send
 from workers.reference_args import add_reference_arguments, engine_from_args
-from workers.runtime import Worker
 from workers.settings import Settings
 from workers.streams import add, entries
 from workers.x12 import read_837p
+
+if TYPE_CHECKING:
+    from workers.runtime import Worker
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "claims.jsonl"
 SAMPLE_837P = SAMPLES.with_name("claims.837")
@@ -119,6 +121,9 @@ async def _demo(
         history=True, history_key=os.urandom(32).hex(),  # a throwaway key: this run's history is never found again
         **({} if private else connection.security_from_env()),  # a shared server may need TLS files and a password
     )
+    from workers.commit import seen_key
+    from workers.runtime import Worker  # FastStream loads here (with the commit), not for every `claim-edit` command
+
     worker = Worker(settings, engine)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))

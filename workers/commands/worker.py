@@ -9,7 +9,6 @@ import sys
 
 from workers.logs import configure_logging
 from workers.reference_args import add_reference_arguments, engine_from_args
-from workers.runtime import run_until_signalled
 from workers.settings import add_settings_arguments, settings_from
 
 
@@ -35,4 +34,6 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:  # SettingsError, UsageError, PolicyError, SnapshotError: all name the bad value
         print(f"claim-edit worker: {error}", file=sys.stderr)
         return 2
+    from workers.runtime import run_until_signalled  # FastStream loads here, not for every `claim-edit` command
+
     return asyncio.run(run_until_signalled(settings, engine))
