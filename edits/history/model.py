@@ -138,26 +138,13 @@ class PatientHistory:
             self._on_day[key] = found
         return found
 
-    def holds_any(self, keys: Iterable[tuple[str, dt.date]]) -> bool:
-        """Whether history holds a line by one of these (provider, date of service) pairs (`codes_on` keeps the answers).
-
-        `meets` is the engine's form of this question (it also groups the claim's lines for the edits): most claims
-        meet no earlier line (a new patient, earlier claims on other days), and then history changes nothing.
-        """
-        if not self._by_claim:
-            return False
-        codes_on = self.codes_on
-        for provider, day in keys:  # noqa: SIM110 (a loop: any() over a generator costs more, per claim)
-            if codes_on(provider, day):
-                return True
-        return False
-
     def meets(self, claim: Claim) -> tuple[ClaimDay, ...]:
         """The claim's lines by (provider, date of service) (`edits.lines.provider_of`) where history holds a line of
         that provider and date, in first-line order; empty when history holds none (then it changes no edit's answer).
 
-        The engine asks it first and the history edits ask it again for the same claim: the answer for the last claim
-        asked is kept (a claim is immutable), so the claim's lines are grouped once, not once per edit.
+        The engine's first question about a claim: most claims meet no earlier line (a new patient, earlier claims
+        on other days), and then history changes nothing. The history edits ask it again for the same claim: the
+        answer for the last claim asked is kept (a claim is immutable), so its lines are grouped once, not per edit.
         """
         if claim is self._claim:
             return self._meets

@@ -147,16 +147,6 @@ def test_the_shared_empty_history_keeps_no_answers() -> None:
     assert EMPTY_HISTORY._on_day == {}  # shared by every claim of a patient without history: it must not grow
 
 
-def test_holds_any_asks_about_a_provider_and_a_date() -> None:
-    history = PatientHistory([earlier("A"), earlier("B", "64629")])
-    assert history.holds_any({("1234567893", DAY)})
-    assert history.holds_any([("9999999999", DAY), ("1234567893", DAY)])
-    assert not history.holds_any({("1234567893", DAY + dt.timedelta(days=1))})
-    assert not history.holds_any({("9999999999", DAY)})
-    assert not history.holds_any(())
-    assert not EMPTY_HISTORY.holds_any({("1234567893", DAY)})
-
-
 def test_history_on_other_days_or_providers_changes_no_finding_and_takes_the_plain_path() -> None:
     # 64629 alone is an add-on without its primary; 64628 earlier on another day, or by another provider, does not help.
     claim = event("B", ("64629", 1)).claim
