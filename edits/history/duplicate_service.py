@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from contracts import Claim, EarlierLine, Finding, ServiceLine
 from edits.base import Edit
@@ -54,22 +54,19 @@ class DuplicateService(Edit):
         meets = history.meets(claim)
         if not meets:
             return findings
-        # Per line, history's lines of its provider and date: the claim's one group (the usual claim), else a lookup.
-        lines = claim.lines
-        one: Mapping[str, Sequence[HistoryLine]] | None = meets[0].on_day if len(meets[0].lines) == len(lines) else None
-        groups = {} if one is not None else {id(line): group.on_day for group in meets for line in group.lines}
-        for line in lines:
-            on_day = one if one is not None else groups.get(id(line))
-            if not on_day:
-                continue
-            candidates = on_day.get(line.code)
-            if not candidates:
-                continue  # the common path: history has no line of this code
-            if line.modifiers and not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
-                continue
-            finding = self._duplicate(line, candidates, reference)
-            if finding is not None:
-                findings.append(finding)
+        # Group by group (the usual claim is one): each line against history's lines of its provider and date.
+        # The engine sorts the findings by line.
+        for group in meets:
+            on_day = group.on_day
+            for line in group.lines:
+                candidates = on_day.get(line.code)
+                if not candidates:
+                    continue  # the common path: history has no line of this code
+                if line.modifiers and not REPEAT_MODIFIERS.isdisjoint(line.modifiers):
+                    continue
+                finding = self._duplicate(line, candidates, reference)
+                if finding is not None:
+                    findings.append(finding)
         return findings
 
     def _duplicate(self, line: ServiceLine, candidates: Sequence[HistoryLine], reference: ReferenceSet) -> Finding | None:
