@@ -25,6 +25,7 @@ import msgspec
 import redis.asyncio as aioredis
 
 from edits.history.model import EMPTY_HISTORY, ClaimLines, HistoryChange, PatientHistory, apply_change
+from workers.commit_lua import CHUNK
 
 VERSION_WIDTH = 20
 """Characters of a version token (workers/history/edit_batch.py makes them): the value's first bytes."""
@@ -141,19 +142,19 @@ def decode_value(key: str, value: bytes) -> StoredHistory:
 # every argument in Python, and a pipeline of ~350 reads cost the worker more CPU than editing the claims.
 # KEYS[1] is the input stream, only so a Cluster client sends the call to the slot every patient key shares (its
 # hash tag). ARGV[1]: the patient keys, all of one length, concatenated (one argument); ARGV[2]: that length.
-# One MGET per CHUNK keys (unpack's C-stack bound). Reply: only for the patients that have a value (most have
+# One MGET per CHUNK keys (workers/commit_lua.py: unpack's C-stack bound). Reply: only for the patients that have a value (most have
 # none, and then cost neither side anything per patient): the key's position (0-based), then its value.
-READ_LUA = """
+READ_LUA = f"""
 local all = ARGV[1]
 local size = tonumber(ARGV[2])
-local keys = {}
+local keys = {{}}
 for at = 1, #all, size do
   keys[#keys + 1] = string.sub(all, at, at + size - 1)
 end
-local out = {}
+local out = {{}}
 local n = 0
-for first = 1, #keys, 1000 do
-  local values = redis.call('MGET', unpack(keys, first, math.min(first + 999, #keys)))
+for first = 1, #keys, {CHUNK} do
+  local values = redis.call('MGET', unpack(keys, first, math.min(first + {CHUNK - 1}, #keys)))
   for j = 1, #values do
     if values[j] then
       out[n + 1] = first + j - 2
