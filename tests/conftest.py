@@ -26,8 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return str(item.nodeid.split("::", 1)[0])
 
     first = {module(item) for item in items if item.get_closest_marker("slow") or item.get_closest_marker("fault")}
-    position = {id(item): index for index, item in enumerate(items)}
-    items.sort(key=lambda item: (module(item) not in first, position[id(item)]))
+    items.sort(key=lambda item: module(item) not in first)  # a stable sort: every other order is kept
 
 
 def _database_of_this_process(url: str) -> str:
